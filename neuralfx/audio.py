@@ -1,0 +1,48 @@
+"""Audio array conventions shared by every effect: float32, (channels, samples), 1-D accepted."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_CHANNELS = 64
+
+
+def as_channels_first(audio: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Return (a float32 (channels, samples) array, whether the input was 1-D).
+
+    The result never aliases the caller's array, so effects may work on it in place.
+    """
+    array = np.asarray(audio)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(
+            f"audio must be floating point (float32 or float64), got {array.dtype}; "
+            "scale integer PCM to ±1.0 first (e.g. int16 / 32768)"
+        )
+    if array.ndim == 1:
+        return array.astype(np.float32)[None, :], True
+    if array.ndim != 2:
+        raise ValueError(f"audio must be (samples,) or (channels, samples), got shape {array.shape}")
+    if array.shape[0] > MAX_CHANNELS:
+        raise ValueError(
+            f"audio has shape {array.shape}: {array.shape[0]} channels? neuralfx expects "
+            "(channels, samples); transpose a (samples, channels) array with .T"
+        )
+    return array.astype(np.float32), False
+
+
+def restore_layout(audio: np.ndarray, was_1d: bool) -> np.ndarray:
+    """Undo `as_channels_first`'s reshaping for the caller."""
+    return audio[0] if was_1d else audio
+
+
+def silence_non_finite(audio: np.ndarray) -> bool:
+    """Replace NaN and ±Inf with 0 in place. Returns whether any were found."""
+    bad = ~np.isfinite(audio)
+    if bad.any():
+        audio[bad] = 0.0
+        return True
+    return False
+
+
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))

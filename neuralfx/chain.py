@@ -1,0 +1,370 @@
+"""Chain: neural pedals and pedalboard plugins (VST3 included) in series, streaming exactly.
+
+pedalboard cannot host Python effects inside its native chains, so a Chain groups each run
+of consecutive native plugins into one `pedalboard.Pedalboard` (one C++ call, GIL released)
+and calls Python effects such as NeuralPedal in between.
+
+Two pedalboard streaming pitfalls are handled here:
+- A native plugin re-prepares, wiping its state, whenever a block is longer than any block
+  it has seen. At each stream start every native run is primed with `buffer_size` samples
+  of silence, and later blocks reach it in pieces of at most that size.
+- Some plugins return fewer samples than given (GSM, MP3). Each run's output is padded in
+  front with silence to the length it was given; the padding counts as latency.
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, MutableSequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pedalboard
+
+from .audio import as_channels_first, restore_layout
+from .fileio import atomic_write_text
+from .pedal import NeuralPedal
+from .preset import load_preset, preset_dirs
+from .resampling import SampleFifo
+
+CHAIN_FORMAT = "neuralfx.chain"
+CHAIN_FORMAT_VERSION = 1
+
+_plugin_paths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# Containers and wrappers are not effects a chain file can describe by class and parameters.
+_NOT_NATIVE_EFFECTS = {"Plugin", "Pedalboard", "Chain", "Mix", "PluginContainer", "ExternalPlugin", "VST3Plugin"}
+
+
+def load_plugin(path: str | Path, parameters: dict[str, float] | None = None) -> pedalboard.Plugin:
+    """Load a VST3 (or AU) plugin with pedalboard, remembering its file so a Chain can save it.
+
+    Args:
+        path: the plugin bundle, e.g. /usr/lib/vst3/ZamComp.vst3.
+        parameters: parameter name → raw value in 0..1 (as saved in chain files).
+    """
+    plugin = pedalboard.load_plugin(str(path))
+    _plugin_paths[plugin] = str(path)
+    for name, raw in (parameters or {}).items():
+        if name not in plugin.parameters:
+            raise ValueError(f"plugin {path} has no parameter {name!r}")
+        plugin.parameters[name].raw_value = float(raw)
+    return plugin
+
+
+def _is_native(effect: object) -> bool:
+    return isinstance(effect, pedalboard.Plugin)
+
+
+class Chain(MutableSequence):
+    """Effects in series: NeuralPedal, any pedalboard plugin, or any object with pedalboard's
+    `process(audio, sample_rate, buffer_size, reset)` method.
+
+    A list: `append`, `insert`, `remove`, indexing, `len`, iteration. Processing follows
+    pedalboard's contract (see NeuralPedal), and a stream of blocks equals the whole-signal
+    call for every effect that streams exactly.
+    """
+
+    def __init__(self, effects: Iterable[Any] = ()) -> None:
+        self._effects: list[Any] = []
+        self._segments: list[_Segment] | None = None
+        self._stream: tuple[float, int, int] | None = None
+        self.extend(effects)
+
+    # --- the list -------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return self._effects[index]
+
+    def __setitem__(self, index, effect) -> None:
+        if isinstance(index, slice):
+            effect = [_checked(e) for e in effect]
+        else:
+            effect = _checked(effect)
+        self._effects[index] = effect
+        self._changed()
+
+    def __delitem__(self, index) -> None:
+        del self._effects[index]
+        self._changed()
+
+    def __len__(self) -> int:
+        return len(self._effects)
+
+    def insert(self, index: int, effect: Any) -> None:
+        self._effects.insert(index, _checked(effect))
+        self._changed()
+
+    def __repr__(self) -> str:
+        return f"<neuralfx.Chain with {len(self)} effects: {self._effects!r}>"
+
+    def _changed(self) -> None:
+        # Regroup on the next call; the stream restarts, because new native runs need priming.
+        self._segments = None
+        self._stream = None
+
+    # --- processing -----------------------------------------------------------------------
+    @property
+    def latency_samples(self) -> int:
+        """Samples by which a stream's output lags its input (known once streaming has begun
+        for plugins that reveal latency only by returning short blocks)."""
+        return sum(segment.latency_samples for segment in self._grouped())
+
+    def reset(self) -> None:
+        """Clear all effects' state; the next call starts a new stream."""
+        for segment in self._grouped():
+            segment.reset()
+        self._stream = None
+
+    def process(
+        self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192, reset: bool = True
+    ) -> np.ndarray:
+        """Process audio through every effect in order. `buffer_size` is the largest block
+        handed to native plugins; it is fixed when a stream starts (`reset=True`)."""
+        audio, was_1d = as_channels_first(input_array)
+        channels = audio.shape[0]
+        if reset or self._stream is None:
+            if buffer_size < 1:
+                raise ValueError(f"buffer_size must be positive, got {buffer_size}")
+            self._stream = (sample_rate, channels, int(buffer_size))
+            for segment in self._grouped():
+                segment.start(sample_rate, channels, int(buffer_size))
+        elif self._stream[:2] != (sample_rate, channels):
+            raise ValueError(
+                f"the stream runs at {self._stream[0]} Hz with {self._stream[1]} channel(s), this block is "
+                f"{sample_rate} Hz with {channels}: pass reset=True to start a new stream"
+            )
+        for segment in self._grouped():
+            audio = segment.process(audio)
+        return restore_layout(audio, was_1d)
+
+    __call__ = process
+
+    def _grouped(self) -> list[_Segment]:
+        if self._segments is None:
+            segments: list[_Segment] = []
+            for effect in self._effects:
+                if _is_native(effect) and segments and isinstance(segments[-1], _NativeRun):
+                    segments[-1].plugins.append(effect)
+                else:
+                    segments.append(_NativeRun([effect]) if _is_native(effect) else _PythonEffect(effect))
+            self._segments = segments
+        return self._segments
+
+    # --- chain files ----------------------------------------------------------------------
+    def to_dict(self, base_dir: str | Path | None = None) -> dict:
+        """The chain file's content. Presets in a preset folder are saved by name; others by
+        path, relative to `base_dir` (the chain file's folder) when they lie under it."""
+        return {
+            "format": CHAIN_FORMAT,
+            "format_version": CHAIN_FORMAT_VERSION,
+            "effects": [_describe(effect, Path(base_dir) if base_dir else None) for effect in self._effects],
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write the chain as JSON (atomically): native plugins by class and parameters,
+        VST3 plugins by file and parameters, neural pedals by preset and parameters."""
+        path = Path(path)
+        atomic_write_text(path, json.dumps(self.to_dict(path.parent), indent=2) + "\n")
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "chain", base_dir: str | Path | None = None) -> Chain:
+        """Build a chain from `to_dict` content; relative preset paths resolve against `base_dir`."""
+        if not isinstance(data, dict) or data.get("format") != CHAIN_FORMAT:
+            raise ValueError(f'{source}: not a neuralfx chain file (no "format": "{CHAIN_FORMAT}")')
+        if data.get("format_version") != CHAIN_FORMAT_VERSION:
+            raise ValueError(f"{source}: unsupported chain format_version {data.get('format_version')!r}")
+        effects = data.get("effects")
+        if not isinstance(effects, list):
+            raise ValueError(f'{source}: "effects" must be a list')
+        chain = cls()
+        for i, entry in enumerate(effects):
+            try:
+                chain.append(_build(entry, Path(base_dir) if base_dir else None))
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                raise ValueError(f"{source}: effect {i}: {exc}") from None
+        return chain
+
+    @classmethod
+    def load(cls, path: str | Path) -> Chain:
+        """Read a chain file written by `save`. Raises ValueError naming the file and the problem."""
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read the chain file ({exc})") from None
+        return cls.from_dict(data, source=str(path), base_dir=Path(path).parent)
+
+
+def _checked(effect: Any) -> Any:
+    if _is_native(effect) or callable(getattr(effect, "process", None)):
+        return effect
+    raise TypeError(
+        f"{effect!r} is not an effect: add a pedalboard plugin, a NeuralPedal, or an object with "
+        "process(audio, sample_rate, buffer_size, reset)"
+    )
+
+
+class _Segment(ABC):
+    """One step of a chain. Output is kept as long as the input by padding in front."""
+
+    def __init__(self) -> None:
+        self._padding = 0
+        self._fifo: SampleFifo | None = None
+
+    @property
+    def latency_samples(self) -> int:
+        return self._padding
+
+    def start(self, sample_rate: float, channels: int, block: int) -> None:
+        self._rate, self._block = sample_rate, block
+        self._first = True
+        self._padding = 0
+        self._fifo = SampleFifo(channels, 0)
+
+    def process(self, audio: np.ndarray) -> np.ndarray:
+        n = audio.shape[1]
+        self._fifo.push(self._run(audio))
+        short = n - len(self._fifo)
+        if short > 0:
+            self._fifo.push_front_silence(short)
+            self._padding += short
+        self._first = False
+        return self._fifo.pop(n)
+
+    @abstractmethod
+    def reset(self) -> None: ...
+
+    @abstractmethod
+    def _run(self, audio: np.ndarray) -> np.ndarray: ...
+
+
+class _NativeRun(_Segment):
+    def __init__(self, plugins: list[pedalboard.Plugin]) -> None:
+        super().__init__()
+        self.plugins = plugins
+
+    @property
+    def latency_samples(self) -> int:
+        reported = sum(getattr(p, "reported_latency_samples", 0) for p in self.plugins)
+        return reported + self._padding
+
+    def start(self, sample_rate: float, channels: int, block: int) -> None:
+        super().start(sample_rate, channels, block)
+        self._board = pedalboard.Pedalboard(self.plugins)
+        self._board(np.zeros((channels, block), np.float32), sample_rate, buffer_size=block, reset=True)
+
+    def reset(self) -> None:
+        for plugin in self.plugins:
+            plugin.reset()
+
+    def _run(self, audio: np.ndarray) -> np.ndarray:
+        pieces = []
+        for start in range(0, audio.shape[1], self._block):
+            piece = audio[:, start : start + self._block]
+            pieces.append(self._board(piece, self._rate, buffer_size=self._block, reset=self._first and start == 0))
+        return np.concatenate(pieces, axis=1) if len(pieces) != 1 else pieces[0]
+
+
+class _PythonEffect(_Segment):
+    def __init__(self, effect: Any) -> None:
+        super().__init__()
+        self.effect = effect
+
+    @property
+    def latency_samples(self) -> int:
+        return int(getattr(self.effect, "latency_samples", 0)) + self._padding
+
+    def reset(self) -> None:
+        self.effect.reset()
+
+    def _run(self, audio: np.ndarray) -> np.ndarray:
+        out = self.effect.process(audio, self._rate, buffer_size=self._block, reset=self._first)
+        return np.asarray(out, dtype=np.float32).reshape(audio.shape[0], -1)
+
+
+# --- chain file entries -------------------------------------------------------------------
+def _preset_reference(path: Path, base_dir: Path | None) -> str:
+    path = path.resolve()
+    if any(path.parent == folder.resolve() for folder in preset_dirs()):
+        return path.stem
+    if base_dir is not None and path.is_relative_to(base_dir.resolve()):
+        return str(path.relative_to(base_dir.resolve()))
+    return str(path)
+
+
+def _describe(effect: Any, base_dir: Path | None) -> dict:
+    if isinstance(effect, NeuralPedal):
+        if effect.preset.path is None:
+            raise ValueError(f"{effect!r} was built from an unsaved preset; save the preset first")
+        return {
+            "type": "neural",
+            "preset": _preset_reference(effect.preset.path, base_dir),
+            "parameters": {
+                "input_gain_db": effect.input_gain_db,
+                "output_gain_db": effect.output_gain_db,
+                "mix": effect.mix,
+                "bypass": effect.bypass,
+                "crossfade_ms": effect.crossfade_ms,
+            },
+        }
+    if isinstance(effect, pedalboard.ExternalPlugin):
+        path = _plugin_paths.get(effect)
+        if path is None:
+            raise ValueError(
+                f"cannot save {effect.name!r}: its file is unknown. Load it with neuralfx.chain.load_plugin(path)"
+            )
+        return {
+            "type": "plugin",
+            "path": path,
+            "parameters": {name: p.raw_value for name, p in effect.parameters.items()},
+        }
+    if _is_native(effect) and type(effect).__name__ not in _NOT_NATIVE_EFFECTS:
+        return {"type": "native", "class": type(effect).__name__, "parameters": _native_parameters(effect)}
+    raise ValueError(f"cannot save {effect!r} in a chain file: only neural pedals and pedalboard plugins")
+
+
+def _native_parameters(plugin: pedalboard.Plugin) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, attr in vars(type(plugin)).items():
+        if not isinstance(attr, property) or name.startswith("_"):
+            continue
+        value = getattr(plugin, name)
+        if attr.fset is None and not name.endswith("_filename"):
+            continue  # read-only state (is_effect...), except files given to the constructor
+        if value is None:
+            raise ValueError(f"cannot save {plugin!r}: {name} is not set from a file")
+        values[name] = value.name if hasattr(value, "name") and hasattr(type(value), "__members__") else value
+    return values
+
+
+def _build(entry: dict, base_dir: Path | None) -> Any:
+    if not isinstance(entry, dict):
+        raise ValueError("an effect entry must be a JSON object")
+    kind = entry.get("type")
+    parameters = entry.get("parameters", {})
+    if not isinstance(parameters, dict):
+        raise ValueError('"parameters" must be an object')
+    if kind == "neural":
+        reference = str(entry["preset"])
+        local = base_dir / reference if base_dir else None
+        return NeuralPedal(load_preset(local if local and local.is_file() else reference), **parameters)
+    if kind == "plugin":
+        return load_plugin(entry["path"], parameters)
+    if kind == "native":
+        name = entry.get("class")
+        cls = getattr(pedalboard, str(name), None)
+        if not (isinstance(cls, type) and issubclass(cls, pedalboard.Plugin)) or name in _NOT_NATIVE_EFFECTS:
+            raise ValueError(f"unknown pedalboard plugin class {name!r}")
+        settable = {k for k, v in vars(cls).items() if isinstance(v, property) and v.fset is not None}
+        plugin = cls(**{k: v for k, v in parameters.items() if k not in settable})
+        for key, value in parameters.items():
+            if key not in settable:
+                continue
+            current = getattr(plugin, key)
+            if hasattr(type(current), "__members__"):  # a pybind11 enum, saved by name
+                value = type(current).__members__[value]
+            setattr(plugin, key, value)
+        return plugin
+    raise ValueError(f"unknown effect type {kind!r} (expected neural, native or plugin)")

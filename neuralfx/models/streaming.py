@@ -1,0 +1,204 @@
+"""Exact block-streaming engine for the PedalNet WaveNet, in numpy.
+
+Any sequence of block sizes gives the same output as one pass over the whole signal.
+
+At real-time block sizes the cost is numpy's per-call overhead (about 1 µs), so the engine
+minimises calls per layer; at large blocks it is BLAS, so it avoids wasted multiply-adds:
+- Every layer's input history lives in one array `history[layer, channel, time]` with one
+  shared write position, so rewinding all of them is a single copy every few blocks.
+- Per layer and block, four or five numpy calls on preallocated, contiguous arrays:
+  1. copy the K dilated taps (a strided view of the history) into a stacked operand;
+  2. one matmul for the dilated conv, the bias riding on a row of ones;
+  3. one tanh over both gate halves: σ(g) = (1 + tanh(g/2)) / 2, the /2 folded into weights;
+  4. one multiply, u·v with u = tanh(f), v = tanh(g/2), so that a = (u + u·v) / 2;
+  5. one matmul for the residual h + r + R·a over [h; 1; u·v; u], written straight into the
+     next layer's history (the last layer has none).
+- The 1×1 mix over every layer's output is one batched matmul and one sum per block.
+- The calls and their array views are planned once per (position, block size) and cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .wavenet import WaveNetConfig, validate_weights
+
+_MAX_PLANS = 1024
+
+Plan = list[tuple[Callable, tuple]]
+
+
+class WaveNetStream:
+    """Streaming inference for one mono signal.
+
+    Args:
+        config: the network size.
+        weights: name → array, shapes as `config.weight_shapes()`.
+        chunk_size: longest block processed in one pass; longer blocks are split
+            (about 256 samples keeps the working set in cache).
+        room_chunks: spare chunks of history between rewind copies.
+    """
+
+    def __init__(
+        self,
+        config: WaveNetConfig,
+        weights: dict[str, np.ndarray],
+        chunk_size: int = 256,
+        room_chunks: int = 8,
+    ) -> None:
+        if chunk_size < 1 or room_chunks < 1:
+            raise ValueError("chunk_size and room_chunks must be positive")
+        self.config = config
+        self.chunk_size = chunk_size
+        weights = validate_weights(config, weights)
+        c, k = config.channels, config.kernel_size
+        # Operand rows per layer: [taps (K·C); 1; u·v (C); u (C)]. The first layer's K
+        # one-channel taps sit just above the ones row, so every layer shares one layout.
+        self._ones_row = k * c
+        self._rows = k * c + 1 + 2 * c
+        folded = [_fold_layer(config, weights, i) for i in range(config.num_layers)]
+        self._conv = [conv for conv, _ in folded]
+        self._residual = [residual for _, residual in folded]
+        self._mix = _fold_mix(config, weights)
+        self._lookback = (k - 1) * max(config.dilations)
+        self._length = 2 * self._lookback + room_chunks * chunk_size
+        self._history = np.zeros((config.num_layers, c, self._length), np.float32)
+        self._buffers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._plans: dict[tuple[int, int], Plan] = {}
+        self._silence = np.zeros(chunk_size, np.float32)
+        self.reset()
+
+    @property
+    def receptive_field(self) -> int:
+        return self.config.receptive_field
+
+    def reset(self) -> None:
+        """Return to silence: the network behaves as if it had heard zeros forever."""
+        self._history.fill(0.0)
+        self._position = self._lookback
+        # Zero history is not the network's response to silence (biases make that non-zero).
+        # receptive_field - 1 samples of silence settle every layer into it.
+        sink = np.empty(self.chunk_size, np.float32)
+        remaining = self.config.receptive_field - 1
+        while remaining > 0:
+            n = min(remaining, self.chunk_size)
+            self._process_chunk(self._silence[:n], sink[:n])
+            remaining -= n
+
+    def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Process the next block of the stream.
+
+        Args:
+            x: float32 samples, shape (n,), any n ≥ 0.
+            out: optional float32 array of shape (n,) to write into.
+        Returns:
+            float32 array of shape (n,).
+        """
+        if out is None:
+            out = np.empty(x.shape[0], np.float32)
+        for start in range(0, x.shape[0], self.chunk_size):
+            stop = min(start + self.chunk_size, x.shape[0])
+            self._process_chunk(x[start:stop], out[start:stop])
+        return out
+
+    def _process_chunk(self, x: np.ndarray, out: np.ndarray) -> None:
+        n = x.shape[0]
+        if self._position + n > self._length:
+            keep = self._lookback
+            self._history[:, :, :keep] = self._history[:, :, self._position - keep : self._position]
+            self._position = keep
+        p = self._position
+        self._history[0, 0, p : p + n] = x
+        plan = self._plans.get((p, n))
+        if plan is None:
+            if len(self._plans) >= _MAX_PLANS:
+                self._plans.clear()
+                self._buffers.clear()
+            plan = self._plans[(p, n)] = self._make_plan(p, n)
+        for fn, args in plan:
+            fn(*args)
+        out[:] = self._buffers[n][2][0]
+        self._position = p + n
+
+    def _buffers_for(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Contiguous work arrays for n-sample blocks: operands (L, rows, n), per-layer mix
+        terms (L, 1, n) and the output (1, n). Contiguous, because numpy's elementwise calls
+        on strided views cost two to three times more."""
+        buffers = self._buffers.get(n)
+        if buffers is None:
+            operands = np.zeros((self.config.num_layers, self._rows, n), np.float32)
+            operands[:, self._ones_row] = 1.0
+            mix_terms = np.zeros((self.config.num_layers, 1, n), np.float32)
+            buffers = self._buffers[n] = (operands, mix_terms, np.zeros((1, n), np.float32))
+        return buffers
+
+    def _make_plan(self, p: int, n: int) -> Plan:
+        c, k = self.config.channels, self.config.kernel_size
+        operands, mix_terms, y = self._buffers_for(n)
+        item = self._history.itemsize
+        top = self._ones_row
+        plan: Plan = []
+        for i, d in enumerate(self.config.dilations):
+            channels = self.config.layer_inputs(i)
+            first = top - k * channels
+            history = self._history[i]
+            # Tap j reads the input delayed by (K-1-j)·d.
+            taps = np.lib.stride_tricks.as_strided(
+                history[:channels, p - (k - 1) * d :],
+                shape=(k, channels, n),
+                strides=(d * item, history.strides[0], item),
+                writeable=False,
+            )
+            operand = operands[i]
+            z = operand[top + 1 :]
+            uv, u = z[:c], z[c:]
+            plan += [
+                (np.copyto, (operand[first:top].reshape(k, channels, n), taps)),
+                (np.matmul, (self._conv[i], operand[first : top + 1], z)),
+                (np.tanh, (z, z)),
+                (np.multiply, (u, uv, uv)),
+            ]
+            if i + 1 < self.config.num_layers:
+                h = operand[top - channels :]  # [h; 1; u·v; u]
+                plan.append((np.matmul, (self._residual[i], h, self._history[i + 1][:, p : p + n])))
+        plan += [
+            (np.matmul, (self._mix, operands[:, top:], mix_terms)),
+            (np.sum, (mix_terms, 0, None, y)),
+        ]
+        return plan
+
+
+def _fold_layer(config: WaveNetConfig, w: dict[str, np.ndarray], i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Layer i's matrices in the engine's layout.
+
+    conv: (2C, K·inputs + 1) over [tap_0 … tap_{K-1}; 1] → [gate/2; filter].
+    residual: (C, inputs + 1 + 2C) over [h; 1; u·v; u] (None for the last layer).
+    """
+    c, k = config.channels, config.kernel_size
+    inputs = config.layer_inputs(i)
+    kernel = w[f"layers.{i}.conv.weight"].astype(np.float64)  # (2C, inputs, K), filter rows first
+    bias = w[f"layers.{i}.conv.bias"].astype(np.float64)
+    conv = np.empty((2 * c, k * inputs + 1))
+    conv[:, :-1] = kernel.transpose(0, 2, 1).reshape(2 * c, k * inputs)
+    conv[:, -1] = bias
+    conv = np.concatenate([conv[c:] / 2, conv[:c]])  # gate first, halved: tanh(g/2)
+
+    if i == config.num_layers - 1:
+        return conv.astype(np.float32), None
+    residual = np.empty((c, inputs + 1 + 2 * c))
+    residual[:, :inputs] = 1.0 if inputs == 1 else np.eye(c)  # the first layer broadcasts x
+    residual[:, inputs] = w[f"layers.{i}.residual.bias"]
+    residual[:, inputs + 1 :] = np.tile(w[f"layers.{i}.residual.weight"].astype(np.float64) / 2, 2)
+    return conv.astype(np.float32), residual.astype(np.float32)
+
+
+def _fold_mix(config: WaveNetConfig, w: dict[str, np.ndarray]) -> np.ndarray:
+    """(L, 1, 1 + 2C) over each layer's [1; u·v; u]: y = bias + Σ_i m_i · (u + u·v)/2."""
+    c, n_layers = config.channels, config.num_layers
+    mix = np.zeros((n_layers, 1, 1 + 2 * c))
+    m = w["mix.weight"].astype(np.float64).reshape(n_layers, c) / 2
+    mix[:, 0, 1:] = np.tile(m, 2)
+    mix[0, 0, 0] = w["mix.bias"][0]
+    return mix.astype(np.float32)

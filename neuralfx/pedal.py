@@ -1,0 +1,233 @@
+"""NeuralPedal: a preset as an effect with Spotify pedalboard's calling contract."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .audio import as_channels_first, db_to_gain, restore_layout, silence_non_finite
+from .models.streaming import WaveNetStream
+from .preset import Preset, load_preset
+from .ramp import LinearRamp
+from .resampling import RateAdapter, SampleFifo
+
+PARAMETER_RAMP_MS = 20.0
+"""Gain and mix changes glide over this long, so turning a knob never clicks."""
+
+
+class NeuralPedal:
+    """A neural pedal model as an audio effect.
+
+    Called like a pedalboard plugin: `pedal(audio, sample_rate)` or
+    `pedal.process(audio, sample_rate, buffer_size=8192, reset=True)`. Audio is
+    (channels, samples) or (samples,), float32 or float64; the output is float32 in the same
+    layout. Each channel has its own model state. With `reset=False` a call continues the
+    stream, and a stream cut into any blocks equals one whole-signal call.
+
+    Signal flow: wet = output_gain · model(input_gain · x); out = (1 − mix)·x + mix·wet, and
+    `bypass` crossfades to x over `crossfade_ms`. Gain and mix changes glide over 20 ms. NaN
+    and Inf never leave: non-finite input is replaced by silence before the model.
+
+    If the host rate differs from the preset's, audio is resampled in and out, and the output
+    (wet and dry alike) lags by `latency_samples`; at the preset's own rate the latency is 0.
+
+    Args:
+        preset: a loaded Preset, a preset name, or a path to a preset file.
+        input_gain_db, output_gain_db: gains in dB before and after the model.
+        mix: wet/dry balance, 0 (dry) to 1 (wet).
+        bypass: whether the effect is bypassed.
+        crossfade_ms: bypass crossfade time in milliseconds.
+    """
+
+    def __init__(
+        self,
+        preset: Preset | str | Path,
+        *,
+        input_gain_db: float = 0.0,
+        output_gain_db: float = 0.0,
+        mix: float = 1.0,
+        bypass: bool = False,
+        crossfade_ms: float = 20.0,
+    ) -> None:
+        self.preset = preset if isinstance(preset, Preset) else load_preset(preset)
+        self._input_gain = LinearRamp(1.0)
+        self._output_gain = LinearRamp(1.0)
+        self._mix = LinearRamp(1.0)
+        self._engaged = LinearRamp(1.0)
+        self._stream: _Stream | None = None
+        self.input_gain_db = input_gain_db
+        self.output_gain_db = output_gain_db
+        self.mix = mix
+        self.crossfade_ms = crossfade_ms
+        self.bypass = bypass
+
+    @classmethod
+    def from_preset(cls, name_or_path: str | Path, **parameters: float) -> NeuralPedal:
+        """Load a preset by name (see `neuralfx.preset.preset_dirs`) or path."""
+        return cls(load_preset(name_or_path), **parameters)
+
+    @property
+    def sample_rate(self) -> int:
+        """The preset's (the model's) sample rate in Hz."""
+        return self.preset.sample_rate
+
+    @property
+    def input_gain_db(self) -> float:
+        return self._input_gain_db
+
+    @input_gain_db.setter
+    def input_gain_db(self, value: float) -> None:
+        self._input_gain_db = _finite("input_gain_db", value)
+        self._input_gain.set_target(db_to_gain(self._input_gain_db))
+
+    @property
+    def output_gain_db(self) -> float:
+        return self._output_gain_db
+
+    @output_gain_db.setter
+    def output_gain_db(self, value: float) -> None:
+        self._output_gain_db = _finite("output_gain_db", value)
+        self._output_gain.set_target(db_to_gain(self._output_gain_db))
+
+    @property
+    def mix(self) -> float:
+        return self._mix.target
+
+    @mix.setter
+    def mix(self, value: float) -> None:
+        value = _finite("mix", value)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"mix must be between 0 (dry) and 1 (wet), got {value}")
+        self._mix.set_target(value)
+
+    @property
+    def bypass(self) -> bool:
+        return self._engaged.target == 0.0
+
+    @bypass.setter
+    def bypass(self, value: bool) -> None:
+        self._engaged.set_target(0.0 if value else 1.0)
+
+    @property
+    def crossfade_ms(self) -> float:
+        return self._crossfade_ms
+
+    @crossfade_ms.setter
+    def crossfade_ms(self, value: float) -> None:
+        value = _finite("crossfade_ms", value)
+        if value < 0:
+            raise ValueError(f"crossfade_ms must be ≥ 0, got {value}")
+        self._crossfade_ms = value
+        self._set_ramp_times()
+
+    @property
+    def latency_samples(self) -> int:
+        """How many samples the output lags the input at the current host rate."""
+        return self._stream.latency_samples if self._stream else 0
+
+    def reset(self) -> None:
+        """Clear all state: models hear silence, parameter glides finish at once."""
+        if self._stream:
+            self._stream.reset()
+        for ramp in (self._input_gain, self._output_gain, self._mix, self._engaged):
+            ramp.jump(ramp.target)
+
+    def process(
+        self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192, reset: bool = True
+    ) -> np.ndarray:
+        """Process audio; see the class docstring. `buffer_size` never changes the result
+        (the model streams exactly at any block size); it is accepted for pedalboard's contract."""
+        if buffer_size < 1:
+            raise ValueError(f"buffer_size must be positive, got {buffer_size}")
+        if not (math.isfinite(sample_rate) and sample_rate > 0):
+            raise ValueError(f"sample_rate must be a positive number of Hz, got {sample_rate}")
+        audio, was_1d = as_channels_first(input_array)
+        channels = audio.shape[0]
+        if self._stream is None or (reset and not self._stream.matches(sample_rate, channels)):
+            self._stream = _Stream(self.preset, sample_rate, channels)
+            self._set_ramp_times()
+            self.reset()
+        elif reset:
+            self.reset()
+        elif not self._stream.matches(sample_rate, channels):
+            raise ValueError(
+                f"the stream runs at {self._stream.sample_rate} Hz with {self._stream.channels} channel(s), "
+                f"this block is {sample_rate} Hz with {channels}: pass reset=True to start a new stream"
+            )
+        return restore_layout(self._process_block(audio), was_1d)
+
+    __call__ = process
+
+    def _process_block(self, dry: np.ndarray) -> np.ndarray:
+        n = dry.shape[1]
+        silence_non_finite(dry)
+        wet = self._stream.run(dry * self._input_gain.next(n))
+        wet *= self._output_gain.next(n)
+        dry = self._stream.delay_dry(dry)
+        mix, engaged = self._mix.next(n), self._engaged.next(n)
+        out = wet if np.all(mix == 1.0) else dry + mix * (wet - dry)
+        if not np.all(engaged == 1.0):
+            out = dry + engaged * (out - dry)
+        silence_non_finite(out)
+        return out
+
+    def _set_ramp_times(self) -> None:
+        rate = self._stream.sample_rate if self._stream else self.sample_rate
+        for ramp in (self._input_gain, self._output_gain, self._mix):
+            ramp.ramp_samples = round(PARAMETER_RAMP_MS * 1e-3 * rate)
+        self._engaged.ramp_samples = round(self._crossfade_ms * 1e-3 * rate)
+
+    def __repr__(self) -> str:
+        return (
+            f"<neuralfx.NeuralPedal {self.preset.name!r} input_gain_db={self.input_gain_db} "
+            f"output_gain_db={self.output_gain_db} mix={self.mix} bypass={self.bypass}>"
+        )
+
+
+class _Stream:
+    """Per-stream state: one engine per channel, and the rate adapter when rates differ."""
+
+    def __init__(self, preset: Preset, sample_rate: float, channels: int) -> None:
+        self.sample_rate = sample_rate
+        self.channels = channels
+        self._engines = [WaveNetStream(preset.config, preset.weights) for _ in range(channels)]
+        self._adapter = None
+        if sample_rate != preset.sample_rate:
+            self._adapter = RateAdapter(sample_rate, preset.sample_rate, channels, self._run_models)
+        self.latency_samples = self._adapter.latency_samples if self._adapter else 0
+        self.reset()
+
+    def matches(self, sample_rate: float, channels: int) -> bool:
+        return sample_rate == self.sample_rate and channels == self.channels
+
+    def reset(self) -> None:
+        for engine in self._engines:
+            engine.reset()
+        if self._adapter:
+            self._adapter.reset()
+        self._dry = SampleFifo(self.channels, self.latency_samples)
+
+    def run(self, audio: np.ndarray) -> np.ndarray:
+        return self._adapter.process(audio) if self._adapter else self._run_models(audio)
+
+    def delay_dry(self, audio: np.ndarray) -> np.ndarray:
+        """The dry signal, delayed to line up with the wet one."""
+        if not self.latency_samples:
+            return audio
+        self._dry.push(audio)
+        return self._dry.pop(audio.shape[1])
+
+    def _run_models(self, audio: np.ndarray) -> np.ndarray:
+        out = np.empty_like(audio)
+        for engine, x, y in zip(self._engines, audio, out, strict=True):
+            engine.process(x, y)
+        return out
+
+
+def _finite(name: str, value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return value

@@ -1,0 +1,255 @@
+"""The preset file: one versioned safetensors file holding a model, its sample rate and metadata.
+
+A preset (`*.nfx`) is a safetensors file (readable by the `safetensors` library). Its header's
+`__metadata__["neuralfx"]` is a JSON object:
+
+    {"format": "neuralfx.preset", "format_version": 1,
+     "architecture": "pedalnet_wavenet", "config": {"channels", "kernel_size", "dilations"},
+     "sample_rate": 48000,
+     "metadata": {"name", "pedal", "knobs", "loudness_db", "validation_esr", "provenance", "date"}}
+
+and its tensors are the weights named by `WaveNetConfig.weight_shapes()`. Nothing in a preset
+is executed: pickles and torch checkpoints are refused with an explanation.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.util
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import safetensors
+from .models.wavenet import ARCHITECTURE, WaveNetConfig, validate_weights
+
+FORMAT = "neuralfx.preset"
+FORMAT_VERSION = 1
+SUFFIX = ".nfx"
+PRESET_PATH_ENV = "NEURALFX_PRESET_PATH"
+
+
+class PresetError(ValueError):
+    """A preset file is missing, unreadable or invalid. `path` names the file, `problem` says why."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = Path(path)
+        self.problem = problem
+
+
+@dataclass
+class PresetMetadata:
+    """What a preset is and where it came from.
+
+    Attributes:
+        name: display name ("TS9 (noon)").
+        pedal: the device modelled, said honestly (e.g. an emulation, not hardware).
+        knobs: knob settings at capture, name → value.
+        loudness_db: RMS level in dBFS of the model's output for `neuralfx.loudness.reference_signal`.
+        validation_esr: plain error-to-signal ratio on held-out audio; None when untrained.
+        provenance: how it was made (data, recipe, trainer, epochs...).
+        date: ISO 8601 creation date.
+    """
+
+    name: str
+    pedal: str = ""
+    knobs: dict[str, float | str] = field(default_factory=dict)
+    loudness_db: float | None = None
+    validation_esr: float | None = None
+    provenance: dict[str, object] = field(default_factory=dict)
+    date: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+
+
+@dataclass
+class Preset:
+    """A loaded preset: the model's config and weights, its sample rate and metadata."""
+
+    config: WaveNetConfig
+    weights: dict[str, np.ndarray]
+    sample_rate: int
+    metadata: PresetMetadata
+    path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    def save(self, path: str | Path) -> Path:
+        """Validate and write atomically. Returns the path written."""
+        return save_preset(self, path)
+
+
+def save_preset(preset: Preset, path: str | Path) -> Path:
+    path = Path(path)
+    try:
+        weights = validate_weights(preset.config, preset.weights)
+        header = _header(preset)
+        _check_header(header)
+    except ValueError as exc:
+        raise PresetError(path, f"refusing to save an invalid preset: {exc}") from None
+    safetensors.save(path, weights, {"neuralfx": json.dumps(header)})
+    return path
+
+
+def load_preset(name_or_path: str | Path) -> Preset:
+    """Load a preset from a file path, or by name from the preset folders (see `preset_dirs`)."""
+    path = Path(name_or_path)
+    if not path.is_file():
+        if path.suffix == SUFFIX or len(path.parts) > 1:
+            raise PresetError(path, "no such preset file")
+        path = find_preset(str(name_or_path))
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise PresetError(path, f"cannot read the file ({exc.strerror})") from None
+    _refuse_foreign_formats(path, blob)
+    try:
+        tensors, raw_metadata = safetensors.decode(blob)
+    except safetensors.SafetensorsError as exc:
+        raise PresetError(path, f"not a valid preset file: {exc}") from None
+    if "neuralfx" not in raw_metadata:
+        raise PresetError(path, "a safetensors file without neuralfx metadata: not a neuralfx preset")
+    try:
+        header = json.loads(raw_metadata["neuralfx"])
+        _check_header(header)
+        config = WaveNetConfig.from_dict(header["config"])
+        weights = validate_weights(config, tensors)
+    except (ValueError, TypeError) as exc:
+        raise PresetError(path, str(exc)) from None
+    return Preset(
+        config=config,
+        weights=weights,
+        sample_rate=int(header["sample_rate"]),
+        metadata=PresetMetadata(**header["metadata"]),
+        path=path,
+    )
+
+
+def preset_dirs() -> list[Path]:
+    """Folders searched for presets by name, first match wins: the folders in
+    $NEURALFX_PRESET_PATH, the user folder, then the presets shipped with neuralfx."""
+    dirs = [Path(p) for p in os.environ.get(PRESET_PATH_ENV, "").split(os.pathsep) if p]
+    return [*dirs, user_preset_dir(), shipped_preset_dir()]
+
+
+def user_preset_dir() -> Path:
+    """$XDG_DATA_HOME/neuralfx/presets (default ~/.local/share/neuralfx/presets)."""
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "neuralfx" / "presets"
+
+
+def shipped_preset_dir() -> Path:
+    spec = importlib.util.find_spec("neuralfx_presets")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "presets"
+
+
+def list_presets() -> list[Path]:
+    """Every preset file in the preset folders, shadowed names removed, sorted by name."""
+    found: dict[str, Path] = {}
+    for folder in preset_dirs():
+        for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
+            found.setdefault(path.stem.lower(), path)
+    return [found[name] for name in sorted(found)]
+
+
+def find_preset(name: str) -> Path:
+    for folder in preset_dirs():
+        for candidate in (folder / name, folder / f"{name}{SUFFIX}"):
+            if candidate.is_file():
+                return candidate
+    for path in list_presets():
+        if path.stem.lower() == name.lower():
+            return path
+    available = ", ".join(p.stem for p in list_presets()) or "none"
+    raise PresetError(
+        name, f"no preset by that name (available: {available}); give a name or a path to a {SUFFIX} file"
+    )
+
+
+def _header(preset: Preset) -> dict:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "architecture": ARCHITECTURE,
+        "config": preset.config.to_dict(),
+        "sample_rate": preset.sample_rate,
+        "metadata": asdict(preset.metadata),
+    }
+
+
+_METADATA_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "pedal": (str,),
+    "knobs": (dict,),
+    "loudness_db": (int, float, type(None)),
+    "validation_esr": (int, float, type(None)),
+    "provenance": (dict,),
+    "date": (str,),
+}
+
+
+def _check_header(header: object) -> None:
+    """Raise ValueError naming the first problem in a preset header."""
+    if not isinstance(header, dict):
+        raise ValueError("the neuralfx metadata is not a JSON object")
+    for key in ("format", "format_version", "architecture", "config", "sample_rate", "metadata"):
+        if key not in header:
+            raise ValueError(f"missing field {key!r}")
+    if header["format"] != FORMAT:
+        raise ValueError(f"format is {header['format']!r}, expected {FORMAT!r}")
+    version = header["format_version"]
+    if not isinstance(version, int) or version < 1:
+        raise ValueError(f"format_version {version!r} is not a positive integer")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"format_version {version} is newer than this neuralfx reads ({FORMAT_VERSION}): upgrade neuralfx"
+        )
+    if header["architecture"] != ARCHITECTURE:
+        raise ValueError(f"unknown architecture {header['architecture']!r} (this neuralfx knows {ARCHITECTURE!r})")
+    if not isinstance(header["config"], dict):
+        raise ValueError("config is not a JSON object")
+    rate = header["sample_rate"]
+    if not isinstance(rate, int) or isinstance(rate, bool) or not 8000 <= rate <= 768000:
+        raise ValueError(f"sample_rate {rate!r} is not an integer rate in Hz between 8000 and 768000")
+    metadata = header["metadata"]
+    if not isinstance(metadata, dict):
+        raise ValueError("metadata is not a JSON object")
+    for key, types in _METADATA_TYPES.items():
+        if key not in metadata:
+            raise ValueError(f"missing metadata field {key!r}")
+        value = metadata[key]
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise ValueError(f"metadata field {key!r} has the wrong type ({type(value).__name__})")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"metadata field {key!r} is not finite")
+    unknown = set(metadata) - set(_METADATA_TYPES)
+    if unknown:
+        raise ValueError(f"unknown metadata field {sorted(unknown)[0]!r}")
+    if not metadata["name"].strip():
+        raise ValueError("metadata field 'name' is empty")
+
+
+def _refuse_foreign_formats(path: Path, blob: bytes) -> None:
+    if blob[:1] == b"\x80":
+        raise PresetError(
+            path,
+            "this is a Python pickle (a torch checkpoint?). neuralfx never unpickles files because "
+            f"unpickling can run code; export the model to a {SUFFIX} preset with neuralfx's trainer",
+        )
+    if blob[:4] == b"PK\x03\x04":
+        raise PresetError(
+            path,
+            "this is a zip archive, the layout of torch .pt/.ckpt files. neuralfx does not load torch "
+            f"files because they can run code; export the model to a {SUFFIX} preset with neuralfx's trainer",
+        )
+    if blob.lstrip()[:1] == b"{":
+        raise PresetError(path, f"this is a JSON file (a NAM .nam model?), not a neuralfx {SUFFIX} preset")
+    if not blob:
+        raise PresetError(path, "the file is empty")

@@ -1,0 +1,1 @@
+"""Presets shipped with neuralfx (installed as the package `neuralfx_presets`)."""
