@@ -67,7 +67,9 @@ def _presets(args: argparse.Namespace) -> int:
             rows.append((path.stem, "-", "-", f"unreadable: {exc.problem}", str(path)))
             continue
         esr = preset.metadata.validation_esr
-        rows.append((path.stem, str(preset.sample_rate), "-" if esr is None else f"{esr:.4f}", preset.metadata.pedal, str(path)))
+        rows.append(
+            (path.stem, str(preset.sample_rate), "-" if esr is None else f"{esr:.4f}", preset.metadata.pedal, str(path))
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
