@@ -237,6 +237,8 @@ def _check_header(header: object) -> None:
 
 
 def _refuse_foreign_formats(path: Path, blob: bytes) -> None:
+    if blob[8:9] == b"{":
+        return  # a safetensors header (its 8-byte length prefix may start with any byte)
     if blob[:1] == b"\x80":
         raise PresetError(
             path,

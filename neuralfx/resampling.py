@@ -50,25 +50,37 @@ class RateAdapter:
         inner: Callable[[np.ndarray], np.ndarray],
         quality: Resample.Quality = Resample.Quality.WindowedSinc32,
     ) -> None:
-        self._make = lambda: (
-            StreamResampler(host_rate, inner_rate, channels, quality),
-            StreamResampler(inner_rate, host_rate, channels, quality),
-        )
+        self._rates = (host_rate, inner_rate)
+        self._quality = quality
         self._channels = channels
         self._inner = inner
-        up, down = self._make()
+        probe_up, probe_down = self._resamplers(1)
         # Each resampler holds back input_latency samples of its input; +2 covers rounding of
         # the fractional sample counts, so the FIFO never runs dry even for 1-sample blocks.
-        self.latency_samples = math.ceil(up.input_latency + down.input_latency * host_rate / inner_rate) + 2
+        self.latency_samples = (
+            math.ceil(probe_up[0].input_latency + probe_down[0].input_latency * host_rate / inner_rate) + 2
+        )
         self.reset()
 
+    def _resamplers(self, channels: int) -> tuple[list[StreamResampler], list[StreamResampler]]:
+        # One mono resampler per channel: pedalboard reads a (2, 1) block as 2 samples of 1 channel.
+        host, inner = self._rates
+        return (
+            [StreamResampler(host, inner, 1, self._quality) for _ in range(channels)],
+            [StreamResampler(inner, host, 1, self._quality) for _ in range(channels)],
+        )
+
     def reset(self) -> None:
-        self._up, self._down = self._make()
+        self._up, self._down = self._resamplers(self._channels)
         self._fifo = SampleFifo(self._channels, self.latency_samples)
 
     def process(self, audio: np.ndarray) -> np.ndarray:
         if audio.shape[1]:
-            inner_audio = self._up.process(audio)
+            inner_audio = _each_channel(self._up, audio)
             if inner_audio.shape[1]:
-                self._fifo.push(self._down.process(self._inner(inner_audio)))
+                self._fifo.push(_each_channel(self._down, self._inner(inner_audio)))
         return self._fifo.pop(audio.shape[1])
+
+
+def _each_channel(resamplers: list[StreamResampler], audio: np.ndarray) -> np.ndarray:
+    return np.concatenate([r.process(audio[c : c + 1]) for c, r in enumerate(resamplers)], axis=0)
