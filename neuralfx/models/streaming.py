@@ -39,6 +39,7 @@ class WaveNetStream:
         chunk_size: longest block processed in one pass; longer blocks are split
             (about 256 samples keeps the working set in cache).
         room_chunks: spare chunks of history between rewind copies.
+        settle: settle into silence now (see `reset`); False leaves that to the caller.
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class WaveNetStream:
         weights: dict[str, np.ndarray],
         chunk_size: int = 256,
         room_chunks: int = 8,
+        settle: bool = True,
     ) -> None:
         if chunk_size < 1 or room_chunks < 1:
             raise ValueError("chunk_size and room_chunks must be positive")
@@ -68,16 +70,23 @@ class WaveNetStream:
         self._buffers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._plans: dict[tuple[int, int], Plan] = {}
         self._silence = np.zeros(chunk_size, np.float32)
-        self.reset()
+        self.reset(settle)
 
     @property
     def receptive_field(self) -> int:
         return self.config.receptive_field
 
-    def reset(self) -> None:
-        """Return to silence: the network behaves as if it had heard zeros forever."""
+    def reset(self, settle: bool = True) -> None:
+        """Return to silence: the network behaves as if it had heard zeros forever.
+
+        With settle=False only the history is cleared, and the output matches that promise once
+        receptive_field - 1 samples of silence have been processed: a real-time caller (the live
+        engine) spreads that work over several blocks instead of one call of a few milliseconds.
+        """
         self._history.fill(0.0)
         self._position = self._lookback
+        if not settle:
+            return
         # Zero history is not the network's response to silence (biases make that non-zero).
         # receptive_field - 1 samples of silence settle every layer into it.
         sink = np.empty(self.chunk_size, np.float32)
