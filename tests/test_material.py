@@ -97,10 +97,13 @@ def test_sample_rate_is_honoured_in_pitch(source, sample_rate):
     )
 
 
-def test_ks_bend_raises_the_pitch():
+@pytest.mark.parametrize("source", SOURCES)
+def test_bend_raises_the_pitch(source):
+    if source != "ks":
+        _soundfont_or_skip(source)
     sample_rate = 48000
     bent = Note(0.0, 1.4, 57, 110, ((0.0, 0.0), (0.3, 0.0), (0.4, 2.0)))
-    x = render((Section(0.0, 1.5, "test", material.PROGRAM_CLEAN, -6.0, (bent,)),), 1.5, sample_rate, "ks")
+    x = render((Section(0.0, 1.5, "test", material.PROGRAM_CLEAN, -6.0, (bent,)),), 1.5, sample_rate, source)
     before = _fundamental_hz(x[round(0.05 * sample_rate) : round(0.3 * sample_rate)], sample_rate)
     after = _fundamental_hz(x[round(0.5 * sample_rate) : round(1.0 * sample_rate)], sample_rate)
     assert before == pytest.approx(220.0, rel=0.01)

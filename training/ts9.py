@@ -19,6 +19,7 @@ PLUGIN_URI = "http://guitarix.sourceforge.net/plugins/gxts9#ts9sim"
 DRIVE_NOON = 0.5
 TONE_NOON = 550.0
 LEVEL_DB_NOON = -8.0
+NOON = {"drive": DRIVE_NOON, "tone": TONE_NOON, "level_db": LEVEL_DB_NOON}  # render_ts9(dry, **NOON); preset knobs
 
 # The plugin fades in over ~0.2 s after activation; this much silence is rendered first and dropped.
 PREROLL_S = 0.5
