@@ -271,10 +271,10 @@ def _lead(take: _Take, start_s: float, bars: int, beat_s: float, key: int, mode:
                 pitch = pitches[index]
         if length >= 4 and not bend:  # vibrato: a guitarist bends the string slightly up and back, ~5.5 Hz
             depth, rate = rng.uniform(0.15, 0.4), rng.uniform(4.5, 6.5)
-            t, bend = 0.15, ((0.0, 0.0), (0.15, 0.0))
-            while t < duration_s:
-                t += 0.5 / rate
-                bend += ((t, depth if len(bend) % 2 == 0 else 0.0),)
+            at_s, bend = 0.15, ((0.0, 0.0), (0.15, 0.0))
+            while at_s < duration_s:
+                at_s += 0.5 / rate
+                bend += ((at_s, depth if len(bend) % 2 == 0 else 0.0),)
         t = start_s + position * beat_s / 4
         take.play(LINE, t, t + duration_s * 0.95, pitch, loudness + rng.uniform(-10, 10), bend)
         position += length
