@@ -1,0 +1,234 @@
+"""LiveEngine: the controller's handle on the engine process (used by the GUI and `neuralfx live`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..chain import Chain
+from ..midi import Binding, MidiMap
+from ..pedal import NeuralPedal
+from ..preset import load_preset
+from .events import EngineError, EngineEvent, EngineState
+from .meters import Meters, SharedMeters
+from .settings import EngineSettings
+
+
+class LiveEngine:
+    """Runs the live engine in its own process and talks to it.
+
+    Commands return at once; their effect shows up in `state` after `poll()`, and failures come
+    back as "error" events (a command never stops the audio). Files are read and validated here
+    first, so a bad preset or chain raises in the caller (PresetError or ValueError) and never
+    reaches the engine. `meters()` and `scope()` read shared memory and never block.
+
+        engine = LiveEngine(EngineSettings(host_api="jack", presets=["ts9"]))
+        engine.start()
+        engine.toggle_bypass()
+        for event in engine.poll(): ...
+        print(engine.meters().output_peak_db)
+        engine.stop()
+
+    Args:
+        settings: what to open; `load_chain`, `load_preset`, `set_presets` and `set_midi_map`
+            also update it, so that it is what a GUI should save.
+    """
+
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = settings or EngineSettings()
+        self.state = EngineState()
+        self._context = multiprocessing.get_context("spawn")
+        self._process = None
+        self._conn = None
+        self._meters: SharedMeters | None = None
+
+    # --- life cycle -------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Whether the engine process is alive (its stream may still be starting)."""
+        return self._process is not None and self._process.is_alive()
+
+    def start(self, wait: bool = True, timeout_s: float = 30.0) -> None:
+        """Start the engine process.
+
+        Args:
+            wait: block until the stream runs (about a second), raising EngineError with the
+                engine's reason if it cannot start. With wait=False, "started" or "error" and
+                "stopped" events arrive through `poll()`.
+        """
+        if self.running:
+            raise EngineError("the engine is already running")
+        from .process import engine_main
+
+        self._meters = SharedMeters(self._context)
+        self._conn, child = self._context.Pipe()
+        self._process = self._context.Process(
+            target=engine_main, args=(self.settings, child, self._meters), name="neuralfx-engine", daemon=True
+        )
+        self._process.start()
+        child.close()
+        if not wait:
+            return
+        deadline = time.monotonic() + timeout_s
+        errors = []
+        while time.monotonic() < deadline:
+            for event in self.poll(timeout_s=0.05):
+                if event.kind == "started":
+                    return
+                if event.kind == "error":
+                    errors.append(event.message)
+                if event.kind == "stopped":
+                    self._join()
+                    raise EngineError("the engine did not start: " + ("; ".join(errors) or "it stopped"))
+        self._join()
+        raise EngineError(f"the engine did not start within {timeout_s:g} s")
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the stream (finishing any recording) and end the engine process."""
+        if self._process is None:
+            return
+        if self._process.is_alive():
+            try:
+                self._conn.send(("stop", ()))
+            except (BrokenPipeError, OSError):
+                pass
+            self._process.join(timeout_s)
+        self.poll()
+        self._join()
+
+    def _join(self) -> None:
+        if self._process is None:
+            return
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(1.0)
+        self._process = None
+        self._conn.close()
+        self.state = dataclasses.replace(self.state, running=False)
+
+    def __enter__(self) -> LiveEngine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- what the engine says ---------------------------------------------------------------
+    def poll(self, timeout_s: float = 0.0) -> list[EngineEvent]:
+        """Drain the engine's events (waiting up to timeout_s for the first); `state` follows."""
+        events: list[EngineEvent] = []
+        if self._conn is None or self._conn.closed:
+            return events
+        try:
+            if not self._conn.poll(timeout_s):
+                return events
+            while True:
+                event = self._conn.recv()
+                events.append(event)
+                if event.state is not None:
+                    self.state = event.state
+                if event.kind == "stopped" or not self._conn.poll():
+                    break
+        except (EOFError, OSError):
+            if not events or events[-1].kind != "stopped":
+                events.append(EngineEvent("stopped", "the engine process ended"))
+        if events and events[-1].kind == "stopped":
+            self.state = dataclasses.replace(self.state, running=False)
+        return events
+
+    def meters(self) -> Meters:
+        """The latest meters (all zero before the engine first publishes)."""
+        return self._meters.read() if self._meters is not None else Meters()
+
+    def scope(self, samples: int = 2048) -> np.ndarray:
+        """The latest `samples` output samples (up to 8192), oldest first."""
+        return self._meters.scope(samples) if self._meters is not None else np.zeros(samples, np.float32)
+
+    # --- commands ---------------------------------------------------------------------------
+    def load_preset(self, name_or_path: str | Path) -> None:
+        """Play a preset (name or path) on its own, crossfading from what plays now."""
+        preset = load_preset(name_or_path)
+        self.load_chain(Chain([NeuralPedal(preset)]), name=preset.name)
+
+    def load_chain(self, chain: Chain | dict | str | Path, name: str | None = None) -> None:
+        """Play a chain (a Chain, a `Chain.to_dict()` dict or a chain file), crossfading from
+        what plays now. The new chain is prepared and has heard the input before it is faded in."""
+        if isinstance(chain, str | Path):
+            name = name or Path(chain).stem
+            chain = Chain.load(chain)
+        elif isinstance(chain, dict):
+            chain = Chain.from_dict(chain)
+        description = chain.to_dict()
+        name = name or _chain_name(chain)
+        self.settings.chain, self.settings.chain_name = description, name
+        self._send_if_running("load_chain", description, name)
+
+    def set_presets(self, names_or_paths: list[str | Path]) -> None:
+        """Set the preset slots that next/previous and Program Change select from."""
+        from .process import preset_description
+
+        slots = [preset_description(str(p)) for p in names_or_paths]
+        self.settings.presets = [str(p) for p in names_or_paths]
+        self._send_if_running("set_presets", slots)
+
+    def select_preset(self, slot: int) -> None:
+        self._send("select_preset", int(slot))
+
+    def next_preset(self) -> None:
+        self._send("next_preset")
+
+    def previous_preset(self) -> None:
+        self._send("previous_preset")
+
+    def set_bypass(self, bypassed: bool) -> None:
+        """The footswitch: True plays the dry input (after a crossfade)."""
+        self._send("set_bypass", bool(bypassed))
+
+    def toggle_bypass(self) -> None:
+        self._send("toggle_bypass")
+
+    def set_parameter(self, name: str, value: Any, effect: int | None = None) -> None:
+        """Set a parameter of the program's effect number `effect`, or of its first neural pedal
+        (input_gain_db, output_gain_db, mix, bypass) when effect is None. pedalboard plugins take
+        their attribute names (e.g. "room_size"); VST3 plugins their parameter names, raw 0..1."""
+        self._send("set_parameter", name, value, effect)
+
+    def start_recording(self, path: str | Path) -> None:
+        """Record the output (mono, the stream's rate) to a .wav (32-bit float) or .flac file,
+        written beside `path` and moved into place when the recording stops."""
+        self._send("start_recording", str(Path(path).absolute()))
+
+    def stop_recording(self) -> None:
+        self._send("stop_recording")
+
+    def midi_learn(self, binding: Binding | dict) -> None:
+        """Bind the next MIDI message to `binding`'s action (e.g. Binding("bypass_toggle")).
+        A "learned" event carries the result; `state.midi_map` holds the new map."""
+        self._send("midi_learn", binding.to_dict() if isinstance(binding, Binding) else dict(binding))
+
+    def cancel_midi_learn(self) -> None:
+        self._send("cancel_midi_learn")
+
+    def set_midi_map(self, midi_map: MidiMap | dict) -> None:
+        data = midi_map.to_dict() if isinstance(midi_map, MidiMap) else MidiMap.from_dict(midi_map).to_dict()
+        self.settings.midi_map = data
+        self._send_if_running("set_midi_map", data)
+
+    def _send(self, command: str, *args: Any) -> None:
+        if not self.running:
+            raise EngineError(f"cannot {command.replace('_', ' ')}: the engine is not running")
+        self._conn.send((command, args))
+
+    def _send_if_running(self, command: str, *args: Any) -> None:
+        if self.running:
+            self._conn.send((command, args))
+
+
+def _chain_name(chain: Chain) -> str:
+    names = [e.preset.name if isinstance(e, NeuralPedal) else type(e).__name__ for e in chain]
+    return " → ".join(names) or "dry"

@@ -1,0 +1,164 @@
+"""Meters shared by the engine process (writer: the audio callback) and the controller (reader).
+
+A few float64 values and a scope ring live in shared memory. The callback publishes a whole
+snapshot under a sequence counter (odd while writing), so a reader never sees half an update
+and never makes the callback wait: there is no lock.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+SILENCE_DB = -120.0
+"""Levels below this read as this (the meters' floor), so snapshots never hold -inf."""
+
+SCOPE_SAMPLES = 8192
+
+_FIELDS = (
+    "sequence",
+    "input_peak",
+    "input_rms",
+    "output_peak",
+    "output_rms",
+    "cpu_load",
+    "cpu_load_max",
+    "xruns",
+    "callbacks",
+    "latency_samples",
+    "sample_rate",
+    "engaged",
+    "non_finite",
+    "clipped",
+    "stream_time_s",
+    "scope_end",  # last: publish() leaves it to write_scope()
+)
+_INDEX = {name: i for i, name in enumerate(_FIELDS)}
+
+
+@dataclass(frozen=True)
+class Meters:
+    """One snapshot of the engine's meters.
+
+    Levels are dBFS over the last meter window (about 50 ms), floored at SILENCE_DB. The
+    output is measured after the 0 dBFS ceiling, so output_peak_db never exceeds 0.
+
+    Attributes:
+        cpu_load: mean callback time over the window, as a fraction of the block time
+            (1.0 means the callback took as long as the audio it produced: an xrun).
+        cpu_load_max: the slowest callback in the window, as a fraction of the block time.
+        xruns: callbacks that reported an input overflow or output underflow, since start.
+        callbacks: callbacks since start.
+        latency_samples, latency_ms: input + output device latency + the program's latency.
+        engaged: the effect is on (False while bypassed or fading to bypass).
+        non_finite: blocks in which NaN or Inf was replaced by silence, since start.
+        clipped: output samples the 0 dBFS ceiling clipped, since start.
+        stream_time_s: audio time since the stream started.
+    """
+
+    input_peak_db: float = SILENCE_DB
+    input_rms_db: float = SILENCE_DB
+    output_peak_db: float = SILENCE_DB
+    output_rms_db: float = SILENCE_DB
+    cpu_load: float = 0.0
+    cpu_load_max: float = 0.0
+    xruns: int = 0
+    callbacks: int = 0
+    latency_samples: int = 0
+    latency_ms: float = 0.0
+    sample_rate: int = 0
+    engaged: bool = True
+    non_finite: int = 0
+    clipped: int = 0
+    stream_time_s: float = 0.0
+
+
+def level_db(linear: float) -> float:
+    """A linear amplitude as dBFS, floored at SILENCE_DB."""
+    return max(SILENCE_DB, 20.0 * math.log10(linear)) if linear > 0 else SILENCE_DB
+
+
+class SharedMeters:
+    """The shared-memory block. Create it in the controller with a multiprocessing context and
+    pass it to the engine process as a Process argument."""
+
+    def __init__(self, context) -> None:
+        self._values_raw = context.RawArray("d", len(_FIELDS))
+        self._scope_raw = context.RawArray("f", SCOPE_SAMPLES)
+        self._attach()
+
+    def __getstate__(self) -> dict:
+        return {"_values_raw": self._values_raw, "_scope_raw": self._scope_raw}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._attach()
+
+    def _attach(self) -> None:
+        self._values = np.frombuffer(self._values_raw, np.float64)
+        self._scope = np.frombuffer(self._scope_raw, np.float32)
+
+    # --- the reader (controller) ------------------------------------------------------------
+    def read(self) -> Meters:
+        """The latest complete snapshot (a few retries at most if the writer is mid-update)."""
+        values = self._values
+        for _ in range(1000):
+            sequence = values[0]
+            snapshot = values.copy()
+            if sequence % 2 == 0 and snapshot[0] == sequence and values[0] == sequence:
+                break
+        v = dict(zip(_FIELDS, snapshot.tolist(), strict=True))
+        rate = int(v["sample_rate"])
+        latency = int(v["latency_samples"])
+        return Meters(
+            input_peak_db=level_db(v["input_peak"]),
+            input_rms_db=level_db(v["input_rms"]),
+            output_peak_db=level_db(v["output_peak"]),
+            output_rms_db=level_db(v["output_rms"]),
+            cpu_load=v["cpu_load"],
+            cpu_load_max=v["cpu_load_max"],
+            xruns=int(v["xruns"]),
+            callbacks=int(v["callbacks"]),
+            latency_samples=latency,
+            latency_ms=1000.0 * latency / rate if rate else 0.0,
+            sample_rate=rate,
+            engaged=bool(v["engaged"]),
+            non_finite=int(v["non_finite"]),
+            clipped=int(v["clipped"]),
+            stream_time_s=v["stream_time_s"],
+        )
+
+    def scope(self, samples: int = 2048) -> np.ndarray:
+        """The latest `samples` output samples (≤ SCOPE_SAMPLES), oldest first, float32."""
+        samples = min(int(samples), SCOPE_SAMPLES)
+        end = int(self._values[_INDEX["scope_end"]]) % SCOPE_SAMPLES
+        return np.roll(self._scope, -end)[SCOPE_SAMPLES - samples :].copy()
+
+    # --- the writer (audio callback) --------------------------------------------------------
+    def staging(self) -> np.ndarray:
+        """A private float64 array laid out like the shared values, for the writer to fill."""
+        return np.zeros(len(_FIELDS), np.float64)
+
+    @staticmethod
+    def index(name: str) -> int:
+        return _INDEX[name]
+
+    def publish(self, staging: np.ndarray) -> None:
+        values = self._values
+        sequence = values[0] + 1.0
+        values[0] = sequence  # odd: an update is in progress
+        values[1:-1] = staging[1:-1]  # all but the sequence and scope_end (owned by write_scope)
+        values[0] = sequence + 1.0
+
+    def write_scope(self, block: np.ndarray) -> None:
+        """Append a block of output samples to the scope ring."""
+        n = min(block.shape[0], SCOPE_SAMPLES)
+        block = block[block.shape[0] - n :]
+        end_index = _INDEX["scope_end"]
+        start = int(self._values[end_index]) % SCOPE_SAMPLES
+        first = min(n, SCOPE_SAMPLES - start)
+        self._scope[start : start + first] = block[:first]
+        self._scope[: n - first] = block[first:]
+        self._values[end_index] = (start + n) % SCOPE_SAMPLES

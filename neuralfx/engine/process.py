@@ -1,0 +1,411 @@
+"""The engine process: the PortAudio stream and its callback, and a main thread that mostly waits.
+
+Any Python thread that keeps the CPU busy in this process makes the callback wait for the GIL,
+and the callback then misses its deadline (see docs/live.md). So the main thread only waits on
+the command pipe and the MIDI socket and does small things: it parses commands and MIDI, builds
+the *description* of a new program (loading preset files: about a millisecond), and writes
+recorded audio. Building a program's models, the multi-millisecond part, happens inside the
+callback itself, in the spare time after each block (see processor.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import ctypes
+import ctypes.util
+import dataclasses
+import gc
+import signal
+import time
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+import numpy as np
+
+from ..chain import Chain
+from ..midi import Binding, MidiMap, MidiParser
+from ..pedal import NeuralPedal
+from ..preset import load_preset
+from .devices import find_device, find_host_api, midi_api_for
+from .events import EngineEvent, EngineState
+from .looped_file import LoopedFile
+from .meters import SharedMeters
+from .processor import LiveProcessor
+from .program import LiveProgram
+from .recorder import Recorder
+from .settings import EngineSettings
+
+SPARE_FRACTION = 0.5
+"""The callback prepares incoming programs until this fraction of the block time has passed."""
+
+METER_WINDOW_S = 0.05
+CAPACITY = 8192
+
+_jack_client_name = None  # PortAudio keeps the pointer: the buffer must outlive every stream
+
+
+def engine_main(settings: EngineSettings, conn: Connection, meters: SharedMeters) -> None:
+    """Entry point of the engine process (multiprocessing, spawn context)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the controller, which stops us
+    reason = ""
+    engine = None
+    try:
+        engine = _Engine(settings, conn, meters)
+        engine.run()
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, ValueError | OSError) else f"{type(exc).__name__}: {exc}"
+        _send(conn, EngineEvent("error", reason))
+    finally:
+        if engine is not None:
+            engine.close()
+        _send(conn, EngineEvent("stopped", reason))
+
+
+def _send(conn: Connection, event: EngineEvent) -> None:
+    try:
+        conn.send(event)
+    except (BrokenPipeError, OSError):
+        pass  # the controller is gone
+
+
+def set_jack_client_name(name: str) -> None:
+    """Name PortAudio's JACK client (ports "<name>:in_0", "<name>:out_0"). Must run before
+    sounddevice is imported, which initialises PortAudio."""
+    global _jack_client_name
+    library = ctypes.util.find_library("portaudio")
+    setter = getattr(ctypes.CDLL(library), "PaJack_SetClientName", None) if library else None
+    if setter is not None:
+        _jack_client_name = ctypes.create_string_buffer(name.encode())
+        setter(_jack_client_name)
+
+
+def preset_description(name_or_path: str) -> tuple[str, dict]:
+    """(display name, chain description) of a one-pedal program."""
+    preset = load_preset(name_or_path)
+    return preset.name, Chain([NeuralPedal(preset)]).to_dict()
+
+
+class _Engine:
+    _COMMANDS = frozenset(
+        {
+            "load_chain",
+            "set_presets",
+            "select_preset",
+            "next_preset",
+            "previous_preset",
+            "set_bypass",
+            "toggle_bypass",
+            "set_parameter",
+            "start_recording",
+            "stop_recording",
+            "midi_learn",
+            "cancel_midi_learn",
+            "set_midi_map",
+            "stop",
+        }
+    )
+
+    def __init__(self, settings: EngineSettings, conn: Connection, meters: SharedMeters) -> None:
+        self.conn, self.meters = conn, meters
+        self.settings = settings
+        self.stream = self.midi = None
+        set_jack_client_name(settings.client_name)
+        import sounddevice as sd
+
+        host_api = find_host_api(settings.host_api) if settings.host_api else None
+        host_name = sd.query_hostapis(host_api if host_api is not None else sd.default.hostapi)["name"]
+        output = find_device(settings.output_device, host_api, "output")
+        output_info = sd.query_devices(output)
+        self.rate = settings.sample_rate or int(output_info["default_samplerate"])
+        self.source = LoopedFile(settings.input_file, self.rate) if settings.input_file else None
+        self.channel = settings.input_channel
+        self._out_channels = out_channels = min(settings.output_channels, output_info["max_output_channels"])
+        block = 0 if "jack" in host_name.lower() else settings.block_size
+        if self.source is None:
+            input_ = find_device(settings.input_device, host_api, "input")
+            input_info = sd.query_devices(input_)
+            if self.channel >= input_info["max_input_channels"]:
+                raise ValueError(
+                    f"input_channel {self.channel} does not exist: {input_info['name']!r} has "
+                    f"{input_info['max_input_channels']} input channel(s), numbered from 0"
+                )
+            self.stream = sd.Stream(
+                samplerate=self.rate,
+                blocksize=block,
+                device=(input_, output),
+                channels=(self.channel + 1, out_channels),
+                dtype="float32",
+                latency="low",
+                callback=self._callback,
+            )
+            self.device_latency = round(sum(self.stream.latency) * self.rate)
+            input_name = input_info["name"]
+        else:
+            self.stream = sd.OutputStream(
+                samplerate=self.rate,
+                blocksize=block,
+                device=output,
+                channels=out_channels,
+                dtype="float32",
+                latency="low",
+                callback=lambda outdata, frames, time_info, status: self._callback(
+                    None, outdata, frames, time_info, status
+                ),
+            )
+            self.device_latency = round(self.stream.latency * self.rate)
+            input_name = ""
+        self.processor = LiveProcessor(self.rate, settings.crossfade_ms, CAPACITY)
+        self.recorder = Recorder(self.rate)
+        self.midi_map = MidiMap.from_dict(settings.midi_map) if settings.midi_map else MidiMap.default()
+        self.parser = MidiParser()
+        self.slots = [preset_description(p) for p in settings.presets]
+        if settings.midi_port or settings.midi_virtual_port:
+            from .midi_input import MidiInput
+
+            api = midi_api_for(host_name, settings.midi_api)
+            self.midi = MidiInput(api, settings.midi_port, settings.midi_virtual_port, settings.client_name)
+        self._x = np.zeros(CAPACITY, np.float32)
+        self._y = np.zeros(CAPACITY, np.float32)
+        self._staging = meters.staging()
+        self._window_samples = round(METER_WINDOW_S * self.rate)
+        self._reset_window()
+        self._xruns = self._callbacks = self._samples = self._frames = 0
+        self._stopping = False
+        self._swaps_seen = 0
+        self._program: LiveProgram | None = None
+        self.state = EngineState(
+            bypassed=False,
+            presets=tuple(name for name, _ in self.slots),
+            midi_map=self.midi_map.to_dict(),
+            midi_ports=tuple(self.midi.names) if self.midi else (),
+            host_api=host_name,
+            input_device=input_name,
+            output_device=output_info["name"],
+            input_file=settings.input_file,
+            sample_rate=self.rate,
+            block_size=block,
+        )
+
+    # --- the audio callback ---------------------------------------------------------------------
+    def _callback(self, indata, outdata, frames: int, time_info, status) -> None:
+        start = time.perf_counter()
+        if status and (
+            status.input_overflow or status.output_underflow or status.input_underflow or status.output_overflow
+        ):
+            self._xruns += 1
+        if frames > self._x.shape[0]:
+            self._x, self._y = np.zeros(frames, np.float32), np.zeros(frames, np.float32)
+        x, y = self._x[:frames], self._y[:frames]
+        if self.source is None:
+            np.copyto(x, indata[:, self.channel])
+        else:
+            self.source.read_into(x)
+        in_peak, in_square = max(x.max(), -x.min()), np.dot(x, x)
+        self.processor.process(x, y)
+        outdata[:] = y[:, None]
+        self.recorder.push(y)
+        self.meters.write_scope(y)
+        period = frames / self.rate
+        self.processor.spare_time(start + SPARE_FRACTION * period)
+        self._account(frames, period, in_peak, in_square, max(y.max(), -y.min()), np.dot(y, y), start)
+
+    def _account(self, frames, period, in_peak, in_square, out_peak, out_square, start) -> None:
+        self._frames = frames
+        self._callbacks += 1
+        self._samples += frames
+        w = self._window
+        elapsed = time.perf_counter() - start
+        w[0] += frames
+        w[1] += elapsed
+        w[2] += period
+        w[3] = max(w[3], elapsed / period)
+        w[4] = max(w[4], in_peak)
+        w[5] += in_square
+        w[6] = max(w[6], out_peak)
+        w[7] += out_square
+        if w[0] >= self._window_samples:
+            self._publish()
+            self._reset_window()
+
+    def _reset_window(self) -> None:
+        self._window = [0.0] * 8  # samples, busy s, block s, max load, in peak, in Σx², out peak, out Σy²
+
+    def _publish(self) -> None:
+        w, s, index = self._window, self._staging, self.meters.index
+        samples = max(w[0], 1.0)
+        s[index("input_peak")] = w[4]
+        s[index("input_rms")] = (w[5] / samples) ** 0.5
+        s[index("output_peak")] = w[6]
+        s[index("output_rms")] = (w[7] / samples) ** 0.5
+        s[index("cpu_load")] = w[1] / w[2] if w[2] else 0.0
+        s[index("cpu_load_max")] = w[3]
+        s[index("xruns")] = self._xruns
+        s[index("callbacks")] = self._callbacks
+        s[index("latency_samples")] = self.device_latency + self.processor.latency_samples
+        s[index("sample_rate")] = self.rate
+        s[index("engaged")] = self.processor.engaged
+        s[index("non_finite")] = self.processor.non_finite_total
+        s[index("clipped")] = self.processor.clipped_samples
+        s[index("stream_time_s")] = self._samples / self.rate
+        self.meters.publish(s)
+
+    # --- the main thread ------------------------------------------------------------------------
+    def run(self) -> None:
+        # First calls of the callback's code paths are slow: make them before the stream runs.
+        silence_in = np.zeros((256, self.channel + 1), np.float32)
+        silence_out = np.zeros((256, self._out_channels), np.float32)
+        for _ in range(8):
+            self._callback(silence_in, silence_out, 256, None, None)
+        self._xruns = self._callbacks = self._samples = 0
+        self._reset_window()
+        if self.settings.chain is not None:
+            self.load_chain(self.settings.chain, self.settings.chain_name or "chain")
+        elif self.slots:
+            self.select_preset(0)
+        gc.collect()
+        gc.freeze()  # startup objects leave the collector's view: later collections stay short
+        self.stream.start()
+        self._update(running=True, kind="started")
+        while not self._stopping:
+            ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=0.05)
+            if self.conn in ready:
+                self._commands()
+            if self.midi is not None and self.midi in ready:
+                self._midi(self.midi.read())
+            self.recorder.drain()
+            self._housekeeping()
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        if self.recorder.recording:
+            self._finish_recording()
+        if self.midi is not None:
+            self.midi.close()
+
+    def _commands(self) -> None:
+        while self.conn.poll():
+            try:
+                name, args = self.conn.recv()
+            except EOFError:  # the controller is gone
+                self._stopping = True
+                return
+            if name not in self._COMMANDS:
+                self._error(f"unknown engine command {name!r}")
+                continue
+            try:
+                getattr(self, name)(*args)
+            except Exception as exc:
+                self._error(str(exc) if isinstance(exc, ValueError | OSError) else f"{type(exc).__name__}: {exc}")
+
+    def _midi(self, data: bytes) -> None:
+        for message in self.parser.feed(data):
+            for action in self.midi_map.handle(message):
+                if action.command == "learned":
+                    binding = action.args[0]
+                    self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
+                    _send(self.conn, EngineEvent("learned", data=binding.to_dict(), state=self.state))
+                    continue
+                try:
+                    getattr(self, action.command)(*action.args)
+                except ValueError as exc:  # e.g. Program Change to an empty slot
+                    self._error(f"MIDI {action.command}: {exc}")
+
+    def _housekeeping(self) -> None:
+        errors = list(self.processor.errors)
+        self.processor.errors.clear()
+        for message in errors:
+            self._error(message)
+        if self.processor.swaps != self._swaps_seen:
+            self._swaps_seen = self.processor.swaps
+            gc.freeze()
+        if not self.stream.active and not self._stopping:
+            raise RuntimeError("the audio stream stopped (device gone or audio server shut down)")
+
+    def _update(self, kind: str = "state", **changes) -> None:
+        self.state = dataclasses.replace(self.state, **changes)
+        _send(self.conn, EngineEvent(kind, state=self.state))
+
+    def _error(self, message: str) -> None:
+        _send(self.conn, EngineEvent("error", message))
+
+    # --- commands (from the controller and from MIDI) -------------------------------------------
+    def stop(self) -> None:
+        self._stopping = True
+
+    def load_chain(self, description: dict, name: str, slot: int | None = None) -> None:
+        description = copy.deepcopy(description)  # parameter changes must not edit the slot's copy
+        program = LiveProgram(Chain.from_dict(description), name, description)
+        self.processor.load(program)
+        self._program = program
+        self._update(program_name=name, chain=description, slot=slot)
+
+    def set_presets(self, slots: list[tuple[str, dict]]) -> None:
+        self.slots = list(slots)
+        self._update(presets=tuple(name for name, _ in self.slots))
+
+    def select_preset(self, slot: int) -> None:
+        if not 0 <= slot < len(self.slots):
+            raise ValueError(f"there is no preset slot {slot} ({len(self.slots)} slots)")
+        name, description = self.slots[slot]
+        self.load_chain(description, name, slot)
+
+    def next_preset(self) -> None:
+        self._step_preset(+1)
+
+    def previous_preset(self) -> None:
+        self._step_preset(-1)
+
+    def _step_preset(self, step: int) -> None:
+        if not self.slots:
+            raise ValueError("there are no preset slots to step through")
+        current = self.state.slot
+        slot = (0 if step > 0 else len(self.slots) - 1) if current is None else (current + step) % len(self.slots)
+        self.select_preset(slot)
+
+    def set_bypass(self, bypassed: bool) -> None:
+        self.processor.set_bypass(bool(bypassed))
+        self._update(bypassed=bool(bypassed))
+
+    def toggle_bypass(self) -> None:
+        self.set_bypass(not self.state.bypassed)
+
+    def set_parameter(self, name: str, value, effect: int | None = None) -> None:
+        if self._program is None:
+            raise ValueError("no program is loaded")
+        index, value = self._program.check_parameter(effect, name, value)
+        self.processor.set_parameter(index, name, value)
+        description = self._program.description
+        if description is not None:  # keep the state's chain current
+            entry = description["effects"][index]
+            entry.setdefault("parameters", {})[name] = value
+            self._update(chain=description)
+
+    def start_recording(self, path: str) -> None:
+        self.recorder.start(path)
+        self._update(recording=str(Path(path)))
+
+    def stop_recording(self) -> None:
+        if not self.recorder.recording:
+            raise ValueError("not recording")
+        self._finish_recording()
+
+    def _finish_recording(self) -> None:
+        dropped = self.recorder.dropped
+        path = self.recorder.stop(block_seconds=self._frames / self.rate)
+        self._update(recording=None)
+        _send(self.conn, EngineEvent("recorded", data=str(path)))
+        if dropped:
+            self._error(f"the recording {path} lost {dropped} samples: the disk could not keep up")
+
+    def midi_learn(self, binding: dict) -> None:
+        self.midi_map.learn(Binding.from_dict(binding))
+        self._update(midi_learning=self.midi_map.learning.to_dict())
+
+    def cancel_midi_learn(self) -> None:
+        self.midi_map.cancel_learn()
+        self._update(midi_learning=None)
+
+    def set_midi_map(self, data: dict) -> None:
+        self.midi_map = MidiMap.from_dict(data)
+        self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)

@@ -1,0 +1,300 @@
+"""MIDI footswitches and knobs → engine actions, with MIDI learn. Pure logic: no ports, no mido.
+
+Bytes from any MIDI source go through a `MidiParser` (Control Change and Program Change come
+out, everything else and every malformed byte is dropped), and a `MidiMap` turns each message
+into `Action`s named like the live engine's commands:
+
+    parser, mapping = MidiParser(), MidiMap.default()      # CC102 toggles bypass, PC n → slot n
+    for message in parser.feed(raw_bytes):
+        for action in mapping.handle(message):
+            getattr(engine, action.command)(*action.args)  # e.g. toggle_bypass(), select_preset(3)
+
+Bypass modes, after common footswitch conventions (values ≥ 64 mean "on", MIDI spec CC64–69):
+- toggle: each press (value ≥ 64) flips bypass; releases (< 64) do nothing. For switches that
+  send a value on press only, or 127 on press and 0 on release.
+- momentary: a press flips bypass and the release flips it back (hold to engage or mute).
+- absolute: value ≥ 64 engages, < 64 bypasses. For latching switches that alternate 127/0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+
+MAP_FORMAT = "neuralfx.midi_map"
+MAP_FORMAT_VERSION = 1
+
+DEFAULT_BYPASS_CC = 102
+"""CC102–119 are undefined in the MIDI spec, free for custom use; Strymon pedals bypass on 102."""
+
+BYPASS_ACTIONS = ("bypass_toggle", "bypass_momentary", "bypass_absolute")
+ACTIONS = (*BYPASS_ACTIONS, "next_preset", "previous_preset", "preset", "parameter")
+
+PARAMETER_RANGES: dict[str, tuple[float, float]] = {
+    "output_gain_db": (-24.0, 12.0),
+    "input_gain_db": (-24.0, 24.0),
+    "mix": (0.0, 1.0),
+}
+"""Neural pedal parameters a CC can drive, with the default range that CC 0–127 spans."""
+
+LEARN_SKIPPED_CONTROLLERS = frozenset({0, 32, 64, *range(120, 128)})
+"""Bank select (0, 32), sustain (64) and channel mode messages (120–127): keyboards and
+controllers send these on their own, so learning ignores them (a map file may still use them)."""
+
+
+@dataclass(frozen=True)
+class MidiMessage:
+    """A Control Change (`number` = controller, `value` 0–127) or a Program Change
+    (`number` = program, value 0). `channel` is 0–15 (MIDI channel 1–16)."""
+
+    kind: str  # "control_change" | "program_change"
+    channel: int
+    number: int
+    value: int = 0
+
+
+@dataclass(frozen=True)
+class Action:
+    """What to do: the engine command's name and its arguments, e.g.
+    Action("set_bypass", (True,)) or Action("set_parameter", ("mix", 0.5))."""
+
+    command: str
+    args: tuple = ()
+
+
+class MidiParser:
+    """Turns a MIDI byte stream into Control Change and Program Change messages.
+
+    Handles running status and real-time bytes in the middle of a message. SysEx, system common
+    messages, other channel messages, stray data bytes, truncated messages and values that are
+    not bytes are skipped without raising.
+    """
+
+    def __init__(self) -> None:
+        self._status: int | None = None
+        self._data: list[int] = []
+        self._in_sysex = False
+
+    def feed(self, data: bytes | Iterable[int]) -> list[MidiMessage]:
+        messages = []
+        for byte in data:
+            if not isinstance(byte, int) or not 0 <= byte <= 0xFF:
+                self._status, self._data = None, []  # garbage: resynchronise on the next status byte
+                continue
+            message = self._byte(byte)
+            if message is not None:
+                messages.append(message)
+        return messages
+
+    def _byte(self, byte: int) -> MidiMessage | None:
+        if byte >= 0xF8:  # real-time (clock, start, stop...): may appear anywhere, changes nothing
+            return None
+        if byte >= 0x80:  # a status byte ends any message in progress
+            self._in_sysex = byte == 0xF0
+            self._status = byte if byte < 0xF0 else None  # system messages cancel running status
+            self._data = []
+            return None
+        if self._status is None or self._in_sysex:
+            return None
+        self._data.append(byte)
+        kind = self._status & 0xF0
+        if len(self._data) < (1 if kind in (0xC0, 0xD0) else 2):
+            return None
+        data, self._data = self._data, []  # running status: the next data bytes reuse the status
+        channel = self._status & 0x0F
+        if kind == 0xB0:
+            return MidiMessage("control_change", channel, data[0], data[1])
+        if kind == 0xC0:
+            return MidiMessage("program_change", channel, data[0])
+        return None
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One MIDI trigger bound to one action.
+
+    Args:
+        action: one of ACTIONS.
+        control: the CC number that triggers it (bypass_*, parameter, next/previous_preset).
+        program: the Program Change number that triggers it (next/previous_preset, preset).
+            For "preset", None means any Program Change selects the slot of its number.
+        slot: for "preset", the preset slot (0-based) to select; None: the program number.
+        parameter: for "parameter", a key of PARAMETER_RANGES.
+        minimum, maximum: for "parameter", the values CC 0 and CC 127 map to.
+    """
+
+    action: str
+    control: int | None = None
+    program: int | None = None
+    slot: int | None = None
+    parameter: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValueError(f"unknown MIDI action {self.action!r} (expected one of {', '.join(ACTIONS)})")
+        for name in ("control", "program"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 127):
+                raise ValueError(f"{self.action}: {name} must be a number from 0 to 127, got {value!r}")
+        if self.control is not None and self.program is not None:
+            raise ValueError(f"{self.action}: give a control (CC) or a program, not both")
+        if self.action in (*BYPASS_ACTIONS, "parameter") and self.program is not None:
+            raise ValueError(f"{self.action} is driven by a CC, not a Program Change")
+        if self.action == "preset" and self.control is not None:
+            raise ValueError("preset is selected by a Program Change, not a CC")
+        if self.slot is not None and (self.action != "preset" or not isinstance(self.slot, int) or self.slot < 0):
+            raise ValueError(f"{self.action}: slot must be a preset slot (an integer ≥ 0) on a preset binding")
+        if self.action == "parameter":
+            if self.parameter not in PARAMETER_RANGES:
+                raise ValueError(f"parameter must be one of {', '.join(PARAMETER_RANGES)}, got {self.parameter!r}")
+            low, high = PARAMETER_RANGES[self.parameter]
+            object.__setattr__(self, "minimum", _finite("minimum", low if self.minimum is None else self.minimum))
+            object.__setattr__(self, "maximum", _finite("maximum", high if self.maximum is None else self.maximum))
+        elif (self.parameter, self.minimum, self.maximum) != (None, None, None):
+            raise ValueError(f"{self.action}: parameter, minimum and maximum belong to parameter bindings only")
+
+    def accepts(self, message: MidiMessage) -> bool:
+        """Whether MIDI learn may bind this binding to `message`."""
+        if message.kind == "control_change":
+            return self.action != "preset" and message.number not in LEARN_SKIPPED_CONTROLLERS
+        return self.action in ("next_preset", "previous_preset") or (self.action == "preset" and self.slot is not None)
+
+    def triggered_by(self, message: MidiMessage) -> bool:
+        if message.kind == "control_change":
+            return self.control == message.number
+        if self.program is None:
+            return self.action == "preset"  # a preset binding without a program takes any program
+        return self.program == message.number
+
+    def to_dict(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Binding:
+        if not isinstance(data, dict):
+            raise ValueError("a binding must be a JSON object")
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown binding field {sorted(unknown)[0]!r}")
+        if "action" not in data:
+            raise ValueError('a binding needs an "action"')
+        return cls(**data)
+
+
+def _finite(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+@dataclass
+class MidiMap:
+    """The bindings in force, a channel filter and the MIDI learn state.
+
+    Args:
+        bindings: the bindings; several may share a trigger (one CC driving two things).
+        channel: only messages on this channel (0–15, i.e. MIDI channel 1–16) count; None: all.
+    """
+
+    bindings: list[Binding] = field(default_factory=list)
+    channel: int | None = None
+
+    def __post_init__(self) -> None:
+        self.bindings = list(self.bindings)
+        if self.channel is not None and not (
+            isinstance(self.channel, int) and not isinstance(self.channel, bool) and 0 <= self.channel <= 15
+        ):
+            raise ValueError(f"channel must be 0–15 (MIDI channel 1–16) or None for all, got {self.channel!r}")
+        self.learning: Binding | None = None
+        self._held: set[Binding] = set()
+
+    @classmethod
+    def default(cls) -> MidiMap:
+        """CC102 toggles bypass; Program Change n selects preset slot n."""
+        return cls([Binding("bypass_toggle", control=DEFAULT_BYPASS_CC), Binding("preset")])
+
+    def learn(self, binding: Binding) -> None:
+        """Arm MIDI learn: the next accepted message on the channel becomes `binding`'s trigger
+        (its control/program fields are ignored). `handle` then returns Action("learned", (binding,))."""
+        self.learning = replace(binding, control=None, program=None)
+
+    def cancel_learn(self) -> None:
+        self.learning = None
+
+    def handle(self, message: MidiMessage) -> list[Action]:
+        """The actions `message` triggers (none if it is on another channel or bound to nothing)."""
+        if self.channel is not None and message.channel != self.channel:
+            return []
+        if self.learning is not None:
+            if not self.learning.accepts(message):
+                return []
+            return [Action("learned", (self._bind(message),))]
+        matches = [b for b in self.bindings if b.triggered_by(message)]
+        if message.kind == "program_change" and any(b.program is not None for b in matches):
+            matches = [b for b in matches if b.program is not None]  # a specific program beats "any program"
+        return [action for binding in matches for action in self._actions(binding, message)]
+
+    def _bind(self, message: MidiMessage) -> Binding:
+        trigger = "control" if message.kind == "control_change" else "program"
+        learned = replace(self.learning, **{trigger: message.number})
+        role = (learned.action, learned.slot, learned.parameter)
+        self.bindings = [
+            b
+            for b in self.bindings
+            if (b.action, b.slot, b.parameter) != role and getattr(b, trigger) != message.number
+        ] + [learned]
+        self._held.clear()
+        self.learning = None
+        return learned
+
+    def _actions(self, binding: Binding, message: MidiMessage) -> list[Action]:
+        pressed = message.value >= 64
+        action = binding.action
+        if message.kind == "program_change":
+            if action == "preset":
+                return [Action("select_preset", (message.number if binding.slot is None else binding.slot,))]
+            return [Action(action)]
+        if action == "bypass_toggle":
+            return [Action("toggle_bypass")] if pressed else []
+        if action == "bypass_momentary":
+            if pressed == (binding in self._held):
+                return []  # a repeated press or a release without a press
+            (self._held.add if pressed else self._held.discard)(binding)
+            return [Action("toggle_bypass")]
+        if action == "bypass_absolute":
+            return [Action("set_bypass", (not pressed,))]
+        if action == "parameter":
+            value = binding.minimum + (binding.maximum - binding.minimum) * message.value / 127
+            return [Action("set_parameter", (binding.parameter, value))]
+        return [Action(action)] if pressed else []  # next_preset, previous_preset
+
+    def to_dict(self) -> dict:
+        return {
+            "format": MAP_FORMAT,
+            "format_version": MAP_FORMAT_VERSION,
+            "channel": self.channel,
+            "bindings": [b.to_dict() for b in self.bindings],
+        }
+
+    @classmethod
+    def from_dict(cls, data: object, source: str = "MIDI map") -> MidiMap:
+        """Read `to_dict` content. Raises ValueError naming `source` and the problem."""
+        if not isinstance(data, dict) or data.get("format") != MAP_FORMAT:
+            raise ValueError(f'{source}: not a neuralfx MIDI map (no "format": "{MAP_FORMAT}")')
+        if data.get("format_version") != MAP_FORMAT_VERSION:
+            raise ValueError(f"{source}: unsupported MIDI map format_version {data.get('format_version')!r}")
+        if not isinstance(data.get("bindings"), list):
+            raise ValueError(f'{source}: "bindings" must be a list')
+        bindings = []
+        for i, entry in enumerate(data["bindings"]):
+            try:
+                bindings.append(Binding.from_dict(entry))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{source}: binding {i}: {exc}") from None
+        try:
+            return cls(bindings, channel=data.get("channel"))
+        except ValueError as exc:
+            raise ValueError(f"{source}: {exc}") from None
