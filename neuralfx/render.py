@@ -1,0 +1,298 @@
+"""Offline rendering of audio files through an effect: streamed in chunks, sample-aligned.
+
+The output of `render_file` lines up with its input sample for sample (zero offset) and has
+the same length, plus an optional tail. Effects that lag (a NeuralPedal resampling to its
+model's rate, a Chain with latent plugins) are fed silence after the input, and the lagging
+start of their output is dropped. Memory stays bounded whatever the file's length.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+from pedalboard.io import StreamResampler
+
+from .audio import db_to_gain
+from .fileio import atomic_path
+from .loudness import LoudnessMeter
+
+CHUNK_FRAMES = 65536
+"""Frames per effect call: large, so per-call overhead vanishes (engines split internally)."""
+
+MAX_LATENCY_S = 60.0
+"""An effect reporting more latency than this is broken; refusing it avoids an endless render."""
+
+FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
+FORMAT_SUFFIXES = {"WAV": ".wav", "FLAC": ".flac", "AIFF": ".aiff", "OGG": ".ogg"}
+# When the input's subtype does not fit the output format: the first of these that does.
+_FALLBACK_SUBTYPES = ("FLOAT", "PCM_24", "PCM_16")
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """How to render. None keeps the input's format, subtype and sample rate.
+
+    Attributes:
+        tail_s: seconds of ring-out appended after the input.
+        normalize_lufs: target integrated loudness (BS.1770, LUFS) of the output, or None.
+        format: soundfile major format of the output ("WAV", "FLAC", "AIFF", "OGG").
+        subtype: soundfile subtype of the output ("PCM_16", "PCM_24", "FLOAT", ...).
+        sample_rate: output sample rate in Hz; the input is resampled to it before the effect.
+    """
+
+    tail_s: float = 0.0
+    normalize_lufs: float | None = None
+    format: str | None = None
+    subtype: str | None = None
+    sample_rate: int | None = None
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What an output file will be."""
+
+    format: str
+    subtype: str
+    sample_rate: int
+    channels: int
+
+
+@dataclass
+class RenderResult:
+    """What `render_file` wrote. Frames are per channel."""
+
+    input_frames: int
+    input_sample_rate: int
+    output: OutputSpec
+    output_frames: int
+    latency_samples: int  # the effect's lag that was compensated, at the output rate
+    clipped_samples: int  # samples beyond ±1.0 clipped for an integer subtype
+    loudness_lufs: float | None = None  # the output's loudness before normalisation
+    gain_db: float | None = None  # the normalising gain applied
+
+
+def output_spec(info: Any, settings: RenderSettings) -> OutputSpec:
+    """The output for an input described by `info` (a soundfile.SoundFile or sf.info()).
+
+    The subtype is kept when the format is kept, or when it is PCM or float and the new format
+    holds it; otherwise (mp3 → wav, float → flac...) it is the first of FLOAT, PCM_24, PCM_16
+    that the format holds. Raises ValueError for a subtype the format cannot hold.
+    """
+    fmt = settings.format or ("WAV" if info.format == "MP3" else info.format)
+    if settings.subtype:
+        subtype = settings.subtype
+        if not sf.check_format(fmt, subtype):
+            raise ValueError(
+                f"{fmt} files cannot hold subtype {subtype} (try one of {sorted(sf.available_subtypes(fmt))})"
+            )
+    elif sf.check_format(fmt, info.subtype) and (
+        fmt == info.format or info.subtype.startswith("PCM_") or info.subtype in FLOAT_SUBTYPES
+    ):
+        subtype = info.subtype
+    else:
+        subtype = next((s for s in _FALLBACK_SUBTYPES if sf.check_format(fmt, s)), sf.default_subtype(fmt))
+    return OutputSpec(fmt, subtype, int(settings.sample_rate or info.samplerate), int(info.channels))
+
+
+def output_suffix(input_path: Path, input_format: str, output_format: str) -> str:
+    """The input's own suffix when the format is kept, else the format's usual one."""
+    if input_format == output_format:
+        return input_path.suffix
+    return FORMAT_SUFFIXES.get(output_format, "." + output_format.lower())
+
+
+def output_frames(input_frames: int, input_rate: float, output_rate: float, tail_s: float) -> int:
+    """Frames an aligned render writes: the input's length at the output rate, plus the tail."""
+    return round(input_frames * output_rate / input_rate) + round(tail_s * output_rate)
+
+
+def read_blocks(source: sf.SoundFile, chunk_frames: int = CHUNK_FRAMES) -> Iterator[np.ndarray]:
+    """Yield the file's audio as float32 (channels, n) blocks of at most `chunk_frames`."""
+    while True:
+        data = source.read(chunk_frames, dtype="float32", always_2d=True)
+        if not len(data):
+            return
+        yield np.ascontiguousarray(data.T)
+
+
+def resample_blocks(
+    blocks: Iterable[np.ndarray], from_rate: float, to_rate: float, channels: int
+) -> Iterator[np.ndarray]:
+    """Yield `blocks` resampled to `to_rate`, aligned (zero offset), round(n · to/from) frames in all."""
+    resampler = StreamResampler(from_rate, to_rate, channels)
+    fed = emitted = 0
+    for block in blocks:
+        fed += block.shape[1]
+        out = resampler.process(block)
+        emitted += out.shape[1]  # the resampler holds back its latency, so this stays ≤ the total
+        yield out
+    missing = round(fed * to_rate / from_rate) - emitted
+    rest = resampler.process()[:, : max(missing, 0)]
+    yield np.pad(rest, ((0, 0), (0, max(missing - rest.shape[1], 0))))
+
+
+def render_aligned(
+    effect: Any, blocks: Iterable[np.ndarray], sample_rate: float, channels: int, tail_frames: int = 0
+) -> Iterator[np.ndarray]:
+    """Yield `effect`'s output for the stream `blocks`, aligned with it, n + `tail_frames` frames.
+
+    The effect follows pedalboard's contract and returns as many frames as it is given (NeuralPedal,
+    Chain). Its `latency_samples` is read after every call, because a Chain learns the latency
+    of plugins that return short blocks only while streaming: the first `latency_samples` frames of
+    its output are dropped, as they become known, and silence is fed after the input to make up
+    the length. This is exact when the latency is settled by the end of the first call (true for
+    NeuralPedal, and for block-buffering plugins whose frames are shorter than a chunk) or when the
+    plugin that returned short is the chain's last effect.
+    """
+    dropped = 0
+    first = True
+    max_latency = MAX_LATENCY_S * sample_rate
+
+    def run(block: np.ndarray) -> np.ndarray:
+        nonlocal dropped, first
+        out = effect.process(block, sample_rate, reset=first)
+        first = False
+        latency = int(getattr(effect, "latency_samples", 0))
+        if latency > max_latency:
+            raise RuntimeError(f"{effect!r} reports a latency of {latency} samples (over {MAX_LATENCY_S:g} s)")
+        drop = min(max(latency - dropped, 0), out.shape[1])
+        dropped += drop
+        return out[:, drop:]
+
+    fed = emitted = 0
+    for block in blocks:
+        if block.shape[1]:
+            fed += block.shape[1]
+            out = run(block)
+            emitted += out.shape[1]
+            yield out
+    wanted = fed + tail_frames
+    while emitted < wanted:
+        owed = max(int(getattr(effect, "latency_samples", 0)) - dropped, 0)
+        silence = np.zeros((channels, min(CHUNK_FRAMES, wanted - emitted + owed)), np.float32)
+        out = run(silence)[:, : wanted - emitted]
+        emitted += out.shape[1]
+        yield out
+
+
+def render_file(
+    effect: Any,
+    input_path: str | Path,
+    output_path: str | Path,
+    settings: RenderSettings = RenderSettings(),
+    *,
+    marker: str = "",
+    progress: Callable[[float], None] | None = None,
+) -> RenderResult:
+    """Render one file through `effect`, streaming, and write the output atomically.
+
+    Args:
+        effect: a NeuralPedal, Chain or anything with their `process` contract.
+        marker: stored as the output's comment (formats without text metadata skip it).
+        progress: called after each chunk with the seconds of input read so far.
+    Raises:
+        ValueError: output and input are the same file, or the settings do not fit the input.
+        soundfile.LibsndfileError: the input cannot be decoded or the output cannot be written.
+    """
+    input_path, output_path = Path(input_path), Path(output_path)
+    if output_path.resolve() == input_path.resolve() or (
+        output_path.exists() and os.path.samefile(input_path, output_path)
+    ):
+        raise ValueError(f"{output_path} is the input file: refusing to write over it")
+    with sf.SoundFile(input_path) as source:
+        spec = output_spec(source, settings)
+        reader = _Reader(source, progress)
+        blocks: Iterable[np.ndarray] = reader
+        if spec.sample_rate != source.samplerate:
+            blocks = resample_blocks(blocks, source.samplerate, spec.sample_rate, spec.channels)
+        tail_frames = round(settings.tail_s * spec.sample_rate)
+        blocks = render_aligned(effect, blocks, spec.sample_rate, spec.channels, tail_frames)
+        loudness = gain_db = None
+        if settings.normalize_lufs is None:
+            with atomic_path(output_path) as tmp:
+                frames, clipped = _write(blocks, tmp, spec, marker)
+        else:
+            loudness, gain_db, frames, clipped = _write_normalized(
+                blocks, output_path, spec, marker, settings.normalize_lufs
+            )
+    return RenderResult(
+        input_frames=reader.frames,
+        input_sample_rate=source.samplerate,
+        output=spec,
+        output_frames=frames,
+        latency_samples=int(getattr(effect, "latency_samples", 0)),
+        clipped_samples=clipped,
+        loudness_lufs=loudness,
+        gain_db=gain_db,
+    )
+
+
+class _Reader:
+    """The input's blocks; counts the frames read and reports progress in seconds."""
+
+    def __init__(self, source: sf.SoundFile, progress: Callable[[float], None] | None) -> None:
+        self._source = source
+        self._progress = progress
+        self.frames = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for block in read_blocks(self._source):
+            self.frames += block.shape[1]
+            yield block
+            if self._progress:
+                self._progress(self.frames / self._source.samplerate)
+
+
+def _write_normalized(
+    blocks: Iterable[np.ndarray], output_path: Path, spec: OutputSpec, marker: str, target_lufs: float
+) -> tuple[float, float, int, int]:
+    """Render to a float scratch file beside the output while metering it, then write the output
+    with the gain that brings it to `target_lufs`. Returns (loudness, gain_db, frames, clipped)."""
+    meter = LoudnessMeter(spec.sample_rate, spec.channels)
+
+    def metered() -> Iterator[np.ndarray]:
+        for block in blocks:
+            meter.add(block)
+            yield block
+
+    # Named like atomic_path's temporaries, so an interrupted run's scratch is recognised as one.
+    fd, scratch = tempfile.mkstemp(prefix=f".{output_path.name}.tmp-", suffix=".w64", dir=output_path.parent)
+    os.close(fd)
+    try:
+        _write(metered(), Path(scratch), OutputSpec("W64", "FLOAT", spec.sample_rate, spec.channels), "")
+        loudness = meter.integrated_lufs
+        gain_db = target_lufs - loudness if math.isfinite(loudness) else 0.0  # silence stays silent
+        gain = db_to_gain(gain_db)
+        with sf.SoundFile(scratch) as source, atomic_path(output_path) as tmp:
+            frames, clipped = _write((block * gain for block in read_blocks(source)), tmp, spec, marker)
+    finally:
+        os.unlink(scratch)
+    return loudness, gain_db, frames, clipped
+
+
+def _write(blocks: Iterable[np.ndarray], path: Path, spec: OutputSpec, marker: str) -> tuple[int, int]:
+    """Write (channels, n) float blocks; integer subtypes are clipped to ±1.0 first (libsndfile
+    would wrap values beyond full scale around). Returns (frames, clipped samples)."""
+    frames = clipped = 0
+    clip = spec.subtype not in FLOAT_SUBTYPES
+    with sf.SoundFile(path, "w", spec.sample_rate, spec.channels, spec.subtype, format=spec.format) as out:
+        if marker:
+            try:
+                out.comment = marker
+            except RuntimeError:  # this format holds no text (W64...)
+                pass
+        for block in blocks:
+            if clip:
+                clipped += int(np.count_nonzero(np.abs(block) > 1.0))
+                np.clip(block, -1.0, 1.0, out=block)
+            out.write(np.ascontiguousarray(block.T))
+            frames += block.shape[1]
+    return frames, clipped
