@@ -16,7 +16,8 @@ class EngineState:
     Attributes:
         running: the audio stream is running.
         bypassed: the footswitch state (True: dry signal).
-        program_name: display name of the program playing (or fading in).
+        program_name: display name of the program playing (or being prepared).
+        loading: the program is being prepared and faded in (a few tens of milliseconds).
         chain: the program as `Chain.to_dict()`, parameters kept current; None when dry.
         slot: the preset slot playing, or None when the program was loaded directly.
         presets: names of the preset slots.
@@ -33,6 +34,7 @@ class EngineState:
     running: bool = False
     bypassed: bool = False
     program_name: str = ""
+    loading: bool = False
     chain: dict | None = None
     slot: int | None = None
     presets: tuple[str, ...] = ()

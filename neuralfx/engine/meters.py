@@ -102,8 +102,11 @@ class SharedMeters:
 
     # --- the reader (controller) ------------------------------------------------------------
     def read(self) -> Meters:
-        """The latest complete snapshot (a few retries at most if the writer is mid-update)."""
+        """The latest complete snapshot (a few retries at most if the writer is mid-update);
+        the defaults until the engine first publishes."""
         values = self._values
+        if values[0] == 0:
+            return Meters()
         for _ in range(1000):
             sequence = values[0]
             snapshot = values.copy()

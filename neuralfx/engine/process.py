@@ -16,6 +16,7 @@ import ctypes.util
 import dataclasses
 import gc
 import signal
+import threading
 import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -171,7 +172,8 @@ class _Engine:
         self._reset_window()
         self._xruns = self._callbacks = self._samples = self._frames = 0
         self._stopping = False
-        self._swaps_seen = 0
+        self._quiet_thread = None
+        self._resolved_seen = 0
         self._program: LiveProgram | None = None
         self.state = EngineState(
             bypassed=False,
@@ -189,6 +191,9 @@ class _Engine:
     # --- the audio callback ---------------------------------------------------------------------
     def _callback(self, indata, outdata, frames: int, time_info, status) -> None:
         start = time.perf_counter()
+        if threading.get_ident() != self._quiet_thread:  # a broken model must not print warnings here
+            np.seterr(all="ignore")  # numpy's error state is per thread
+            self._quiet_thread = threading.get_ident()
         if status and (
             status.input_overflow or status.output_underflow or status.input_underflow or status.output_overflow
         ):
@@ -316,9 +321,11 @@ class _Engine:
         self.processor.errors.clear()
         for message in errors:
             self._error(message)
-        if self.processor.swaps != self._swaps_seen:
-            self._swaps_seen = self.processor.swaps
-            gc.freeze()
+        if self.processor.loads_resolved != self._resolved_seen:
+            self._resolved_seen = self.processor.loads_resolved
+            gc.freeze()  # the new program's objects leave the collector's view
+        if self.processor.loading != self.state.loading:
+            self._update(loading=self.processor.loading)
         if not self.stream.active and not self._stopping:
             raise RuntimeError("the audio stream stopped (device gone or audio server shut down)")
 
@@ -338,7 +345,7 @@ class _Engine:
         program = LiveProgram(Chain.from_dict(description), name, description)
         self.processor.load(program)
         self._program = program
-        self._update(program_name=name, chain=description, slot=slot)
+        self._update(program_name=name, chain=description, slot=slot, loading=True)
 
     def set_presets(self, slots: list[tuple[str, dict]]) -> None:
         self.slots = list(slots)

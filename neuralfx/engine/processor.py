@@ -58,13 +58,15 @@ class LiveProcessor:
         self._fade = LinearRamp(0.0, crossfade)
         self._other = np.zeros(capacity, np.float32)
         self.errors: deque[str] = deque(maxlen=16)
-        self.swaps = 0
+        self.loads_requested = 0  # written by the requesting thread only
+        self.loads_resolved = 0  # written by the audio thread only: installed, superseded or failed
         self.non_finite_blocks = 0
         self.clipped_samples = 0
 
     # --- requests: from any thread --------------------------------------------------------------
     def load(self, program: LiveProgram) -> None:
         """Swap to `program` (not yet built: the callback builds it in its spare time)."""
+        self.loads_requested += 1
         self._requests.append(lambda: self._begin(program))
 
     def set_bypass(self, bypassed: bool) -> None:
@@ -79,6 +81,11 @@ class LiveProcessor:
         if self._pending is not None:
             return self._pending
         return self._swap.program if self._swap is not None else self.program
+
+    @property
+    def loading(self) -> bool:
+        """Whether a requested program is still being built or faded in."""
+        return self.loads_requested != self.loads_resolved
 
     @property
     def engaged(self) -> bool:
@@ -139,15 +146,19 @@ class LiveProcessor:
             except Exception as exc:
                 self.errors.append(f"cannot load {swap.program.name!r}: {type(exc).__name__}: {exc}")
                 self._swap = None
+                self.loads_resolved += 1
                 self._start_pending()
                 return
 
     def _begin(self, program: LiveProgram) -> None:
         if self._swap is not None and self._swap.phase == "fade":
+            if self._pending is not None:
+                self.loads_resolved += 1  # superseded before it started
             self._pending = program  # the fade finishes first; the latest request wins
             return
         if self._swap is not None:
             self._retired.append(self._swap.program)  # never heard: abandon it
+            self.loads_resolved += 1
         self._swap = _Swap(program)
 
     def _start_pending(self) -> None:
@@ -174,5 +185,5 @@ class LiveProcessor:
         if not self._fade.ramping:
             self._retired.append(self.program)
             self.program, self._swap = swap.program, None
-            self.swaps += 1
+            self.loads_resolved += 1
             self._start_pending()

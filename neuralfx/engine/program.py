@@ -136,7 +136,8 @@ class LivePedal:
         for _ in range(math.ceil(samples / block) + 2):
             self._wet_block(silence)
             yield
-        if self._dry_delay is not None:
+        if self._adapter is not None:  # fresh resamplers: their phase is where a new stream starts
+            self._adapter.reset()
             self._dry_delay = SampleFifo(1, self.latency_samples)
         for name, ramp in self._ramps.items():
             ramp_ms = self.crossfade_ms if name == "bypass" else PARAMETER_RAMP_MS
