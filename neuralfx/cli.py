@@ -12,7 +12,7 @@ from dataclasses import asdict
 from .preset import PresetError, list_presets, load_preset, preset_dirs
 
 # Modules with a `register(subparsers)` function adding their subcommands.
-_COMMAND_MODULES: list[str] = ["neuralfx.batch"]
+_COMMAND_MODULES: list[str] = ["neuralfx.batch", "neuralfx_training.cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:

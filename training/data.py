@@ -1,0 +1,239 @@
+"""Training data: load an input/target pair, check it, align it, remove DC, split it, cut windows.
+
+Every sample index here is on the input's time axis; the target is moved onto it by alignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from . import checks
+from .align import Alignment, blip_delay, cross_correlation_delay, shift_target
+from .capture import capture_layout, is_capture_signal
+from .checks import DataError, Finding
+
+HIGHPASS_HZ = 20.0
+VALIDATION_FRACTION = 0.1  # of a pair that is not our capture signal, held out from its end
+MIN_VALIDATION_S = 2.0
+
+
+@dataclass
+class TrainingData:
+    """An aligned, checked pair ready to train on.
+
+    `input` and `target` are float32 on the same time axis. `training` and `validation` are
+    (start, stop) ranges of *output* samples; the validation range is never trained on.
+    """
+
+    input: np.ndarray
+    target: np.ndarray
+    sample_rate: int
+    training: tuple[int, int]
+    validation: tuple[int, int]
+    alignment: Alignment
+    findings: list[Finding]
+    capture_signal: bool
+    self_esr: float | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        return {
+            "files": self.files,
+            "sample_rate": self.sample_rate,
+            "capture_signal": self.capture_signal,
+            "training_s": (self.training[1] - self.training[0]) / self.sample_rate,
+            "training_range": list(self.training),
+            "validation_s": (self.validation[1] - self.validation[0]) / self.sample_rate,
+            "validation_range": list(self.validation),
+            "alignment": self.alignment.to_dict(),
+            "self_esr": self.self_esr,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def load_audio(path: Path) -> tuple[np.ndarray, int, int]:
+    """Read any format soundfile knows. Returns (first channel as float32, sample rate, channel count)."""
+    try:
+        audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
+        raise DataError(f"{path}: cannot read it as audio ({exc})") from None
+    return np.ascontiguousarray(audio[:, 0]), int(rate), audio.shape[1]
+
+
+def highpass_zero_phase(x: np.ndarray, sample_rate: int, cutoff_hz: float = HIGHPASS_HZ) -> np.ndarray:
+    """Zero-phase high-pass: a 2nd-order Butterworth run forwards and backwards, applied as the
+    power response 1 / (1 + (fc/f)⁴) in the frequency domain. Reflected padding of a few cutoff
+    periods keeps the ends clean. Returns float32."""
+    if len(x) < 2:
+        return np.zeros_like(x, dtype=np.float32)
+    pad = min(len(x) - 1, round(4 * sample_rate / cutoff_hz))
+    padded = np.pad(x.astype(np.float64), pad, mode="reflect")
+    spectrum = np.fft.rfft(padded)
+    freqs = np.fft.rfftfreq(len(padded), 1 / sample_rate)
+    gain = np.zeros_like(freqs)
+    gain[1:] = 1 / (1 + (cutoff_hz / freqs[1:]) ** 4)
+    return np.fft.irfft(spectrum * gain, len(padded))[pad : pad + len(x)].astype(np.float32)
+
+
+def prepare_pair(
+    input_path: Path,
+    target_path: Path,
+    latency_samples: int | None = None,
+    validation_s: float | None = None,
+    ignore_checks: bool = False,
+) -> TrainingData:
+    """Load, check, align, remove DC and split a pair of recordings.
+
+    Args:
+        latency_samples: the target's delay behind the input; None detects it.
+        validation_s: seconds held out from the end for validation (pairs that are not our capture
+            signal; the capture signal validates on its second validation segment). None: 10 %.
+        ignore_checks: train despite failed checks (they are still reported).
+    Raises DataError with every failed check's message.
+    """
+    input_path, target_path = Path(input_path), Path(target_path)
+    x, rate, input_channels = load_audio(input_path)
+    y, target_rate, target_channels = load_audio(target_path)
+    findings: list[Finding] = []
+    for path, channels in ((input_path, input_channels), (target_path, target_channels)):
+        if channels > 1:
+            findings.append(
+                Finding(
+                    "channels",
+                    "warning",
+                    f"{path.name} has {channels} channels: training on the first (left) only. Record the pedal "
+                    "in mono, or export the channel you want",
+                )
+            )
+    # Nothing can be trained from these, so they stop even with ignore_checks.
+    for fatal in (
+        checks.sample_rate(input_path, rate, target_path, target_rate),
+        checks.non_finite(input_path, x),
+        checks.non_finite(target_path, y),
+        checks.silence(input_path, x, "input"),
+        checks.silence(target_path, y, "target"),
+    ):
+        if fatal:
+            raise DataError(fatal.message)
+    findings += _present(
+        checks.clipping(input_path, x, "input"),
+        checks.clipping(target_path, y, "target"),
+        checks.length_mismatch(input_path, len(x), target_path, len(y), rate),
+    )
+
+    capture = is_capture_signal(x, rate)
+    alignment = _align(x, y, rate, capture, latency_samples)
+    findings += [Finding("latency", "warning", w) for w in alignment.warnings]
+    target, (valid_start, valid_stop) = shift_target(y, alignment.delay_samples, len(x))
+
+    # DC: the input only needs its converter offset removed; the target's offset drifts with the
+    # playing (guitarix's TS9 does this), and only a high-pass removes a drifting offset.
+    x = (x - x.mean(dtype=np.float64)).astype(np.float32)
+    target[valid_start:valid_stop] = highpass_zero_phase(target[valid_start:valid_stop], rate)
+
+    self_esr = None
+    if capture:
+        layout = capture_layout(rate)
+        first, second = (_clip(r, valid_start, valid_stop) for r in layout.validation)
+        training = _clip((layout.sweeps[0], layout.training[1]), valid_start, valid_stop)
+        validation = second
+        if first[1] - first[0] == second[1] - second[0] > 0:
+            self_esr, finding = checks.self_esr(target[slice(*first)], target[slice(*second)], target_path)
+            findings += _present(finding)
+    else:
+        span = valid_stop - valid_start
+        held_out = (
+            round(validation_s * rate)
+            if validation_s
+            else max(round(MIN_VALIDATION_S * rate), round(VALIDATION_FRACTION * span))
+        )
+        held_out = min(held_out, span)
+        validation = (valid_stop - held_out, valid_stop)
+        training = (valid_start, valid_stop - held_out)
+    findings += _present(checks.too_short(training[1] - training[0], rate))
+
+    errors = [f for f in findings if f.severity == "error"]
+    if errors and not ignore_checks:
+        raise DataError(
+            "the data failed its checks:\n"
+            + "\n".join(f"  - {f.message}" for f in errors)
+            + "\nFix them, or pass --ignore-checks to train anyway."
+        )
+    files = {"input": str(input_path), "target": str(target_path)}
+    return TrainingData(x, target, rate, training, validation, alignment, findings, capture, self_esr, files)
+
+
+def _align(x: np.ndarray, y: np.ndarray, rate: int, capture: bool, latency_samples: int | None) -> Alignment:
+    if latency_samples is not None:
+        return Alignment(int(latency_samples), "manual")
+    if capture:
+        layout = capture_layout(rate)
+        found = blip_delay(y, layout.blips, layout.blip_window, layout.silence)
+        if found.delay_samples >= layout.blip_window[0]:
+            return found
+        fallback = cross_correlation_delay(x, y, rate)
+        fallback.warnings = [*found.warnings, "fell back to cross-correlation", *fallback.warnings]
+        return fallback
+    return cross_correlation_delay(x, y, rate)
+
+
+def _clip(span: tuple[int, int], start: int, stop: int) -> tuple[int, int]:
+    a, b = max(span[0], start), min(span[1], stop)
+    return (a, max(a, b))
+
+
+def _present(*findings: Finding | None) -> list[Finding]:
+    return [f for f in findings if f is not None]
+
+
+class TrainingWindows:
+    """Random-phase tiling of the training range into windows that carry their history.
+
+    Each window predicts `window` output samples from `window + receptive_field − 1` input
+    samples, so every prediction sees the full receptive field of real audio: no zero-padded
+    segment starts. An epoch covers the training range once, in shuffled order, starting at a
+    random phase; epoch `e` with seed `s` is always the same.
+    """
+
+    def __init__(
+        self, data: TrainingData, receptive_field: int, window: int = 8192, batch_size: int = 4, seed: int = 0
+    ) -> None:
+        self.x, self.y = data.input, data.target
+        self.history = receptive_field - 1
+        self.window = window
+        self.batch_size = batch_size
+        self.seed = seed
+        self.first = max(data.training[0], self.history)
+        self.stop = data.training[1]
+        self.count = (self.stop - self.first) // window
+        if self.count < 1:
+            raise DataError(
+                f"the training range holds {max(0, self.stop - self.first)} usable samples, fewer than one "
+                f"{window}-sample window: use a shorter --window or more audio"
+            )
+        emphasised = self.y[self.first + 1 : self.stop] - 0.95 * self.y[self.first : self.stop - 1]
+        self.mean_energy = float(np.mean(np.square(emphasised, dtype=np.float64)))
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return -(-self.count // self.batch_size)
+
+    @property
+    def samples_per_epoch(self) -> int:
+        return self.count * self.window
+
+    def batches(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yields (inputs (B, window + RF − 1), targets (B, window)) float32 arrays."""
+        rng = np.random.default_rng([self.seed, epoch])
+        slack = self.stop - self.first - self.count * self.window
+        starts = self.first + int(rng.integers(0, slack + 1)) + self.window * rng.permutation(self.count)
+        for i in range(0, self.count, self.batch_size):
+            chunk = starts[i : i + self.batch_size]
+            inputs = np.stack([self.x[s - self.history : s + self.window] for s in chunk])
+            targets = np.stack([self.y[s : s + self.window] for s in chunk])
+            yield inputs, targets

@@ -1,0 +1,43 @@
+"""Whole-signal inference with the torch model, and the validation ESR users compare."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .data import TrainingData
+from .loss import plain_esr
+from .model import PedalNet
+
+CHUNK = 65536  # outputs per forward pass: ~3× faster than one huge pass, which spills the caches
+
+
+@torch.no_grad()
+def predict(model: PedalNet, x: np.ndarray, history: np.ndarray | None = None) -> np.ndarray:
+    """The model's output for 1-D `x`, exactly as one whole-signal forward pass.
+
+    The network hears `history` (its last RF − 1 samples, zero-padded if shorter) before `x`;
+    None means silence, as a freshly reset pedal. Returns float32, len(x).
+    """
+    context = model.receptive_field - 1
+    before = np.zeros(context, np.float32)
+    if history is not None and context:
+        tail = history[-context:]
+        before[context - len(tail) :] = tail
+    device = next(model.parameters()).device
+    signal = torch.from_numpy(np.concatenate([before, np.asarray(x, np.float32)])).to(device)
+    was_training = model.training
+    model.eval()
+    out = [model(signal[None, s : s + CHUNK + context])[0] for s in range(0, len(x), CHUNK)]
+    model.train(was_training)
+    return torch.cat(out).cpu().numpy() if out else np.zeros(0, np.float32)
+
+
+def validate(model: PedalNet, data: TrainingData) -> tuple[float, np.ndarray]:
+    """Plain ESR over the whole validation range, the network hearing the real input before it.
+
+    Returns (ESR, prediction over the validation range).
+    """
+    start, stop = data.validation
+    prediction = predict(model, data.input[start:stop], history=data.input[:start])
+    return plain_esr(prediction, data.target[start:stop]), prediction

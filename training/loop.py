@@ -1,0 +1,375 @@
+"""The training loop: Adam with warm-up and cosine decay, gradient clipping, divergence recovery,
+early stopping, a time budget, per-epoch checkpoints and resume.
+
+Guarding against divergence: a non-finite or exploding loss (or gradient) is never applied. The
+model and optimiser roll back to the last good snapshot, the learning rate halves, and the user
+is told. Pooled ESR and clipping make this rare; the guard makes it loud rather than silent.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from neuralfx.fileio import atomic_path
+from neuralfx.models import WaveNetConfig
+
+from .data import DataError, TrainingData, TrainingWindows
+from .evaluate import validate
+from .loss import esr_grade, multi_resolution_stft, pooled_esr
+from .model import PedalNet
+from .progress import ProgressBar
+
+CHECKPOINT_FORMAT = "neuralfx.training-checkpoint"
+CHECKPOINT_VERSION = 1
+SNAPSHOT_STEPS = 50
+EXPLOSION_FACTOR = 20.0  # a loss this many times the recent median (and above 1) is an explosion
+MAX_RECOVERIES = 6
+ENERGY_FLOOR = 0.01  # of a typical batch's energy: bounds the loss of an all-quiet batch
+
+
+@dataclass
+class TrainSettings:
+    """How to train. `time_budget_s` (wall clock, validation included) and `epochs` both bound the
+    run, and the learning-rate schedule runs to whichever ends first; with a time budget the
+    schedule depends on the machine's speed, so only epoch-bounded runs repeat bit for bit."""
+
+    epochs: int = 100
+    time_budget_s: float | None = None
+    batch_size: int = 4
+    window: int = 8192
+    learning_rate: float = 3e-3
+    final_learning_rate: float = 3e-5
+    warmup_steps: int = 30
+    grad_clip: float = 2.0
+    patience: int = 20
+    stft_weight: float = 0.0
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "window", "patience"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.time_budget_s is not None and self.time_budget_s <= 0:
+            raise ValueError(f"the time budget must be positive, got {self.time_budget_s} s")
+        if not 0 < self.final_learning_rate <= self.learning_rate:
+            raise ValueError("learning rates must satisfy 0 < final_learning_rate <= learning_rate")
+
+
+@dataclass
+class TrainingResult:
+    """The best model (by validation ESR) and how the run went."""
+
+    model: PedalNet
+    validation_esr: float
+    validation_prediction: np.ndarray
+    best_epoch: int
+    epochs: int
+    steps: int
+    stopped: str  # "epochs", "time budget", "early stopping", "interrupted" or "diverged"
+    elapsed_s: float
+    samples_per_s: float
+    history: list[dict]
+    step_losses: list[float]
+    events: list[str] = field(default_factory=list)
+    device: str = "cpu"
+
+    @property
+    def grade(self) -> str:
+        return esr_grade(self.validation_esr)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("CUDA was asked for but torch sees no CUDA device: use --device cpu")
+    return torch.device(name)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Trainer:
+    """Trains a PedalNet on `data`. `checkpoint_path`, if given, is written after every epoch."""
+
+    def __init__(
+        self,
+        data: TrainingData,
+        config: WaveNetConfig,
+        settings: TrainSettings,
+        checkpoint_path: Path | None = None,
+        log: Callable[[str], None] = _log,
+        progress: bool = True,
+    ) -> None:
+        self.data, self.config, self.settings = data, config, settings
+        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+        self.log = log
+        self.device = resolve_device(settings.device)
+        torch.manual_seed(settings.seed)
+        self.model = PedalNet(config).to(self.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.learning_rate)
+        self.windows = TrainingWindows(
+            data, config.receptive_field, settings.window, settings.batch_size, settings.seed
+        )
+        self.energy_floor = ENERGY_FLOOR * self.windows.mean_energy * settings.batch_size * settings.window
+        self.total_steps = settings.epochs * self.windows.steps_per_epoch
+        self.progress = ProgressBar(enabled=progress)
+        # Everything below is saved in checkpoints.
+        self.epoch = 0
+        self.step = 0
+        self.elapsed_s = 0.0
+        self.step_time_s = 0.0
+        self.samples = 0
+        self.lr_scale = 1.0
+        self.history: list[dict] = []
+        self.step_losses: list[float] = []
+        self.events: list[str] = []
+        self.best_state = copy.deepcopy(self.model.state_dict())
+        self.best_esr = math.inf
+        self.best_epoch = -1
+        self.best_prediction = np.zeros(0, np.float32)
+
+    # ---- schedule ---------------------------------------------------------------------------------------------
+
+    def progress_fraction(self) -> float:
+        fraction = self.step / self.total_steps
+        if self.settings.time_budget_s:
+            fraction = max(fraction, self.elapsed_s / self.settings.time_budget_s)
+        return min(fraction, 1.0)
+
+    def learning_rate(self) -> float:
+        s = self.settings
+        cosine = 0.5 * (1 + math.cos(math.pi * self.progress_fraction()))
+        warmup = min(1.0, (self.step + 1) / s.warmup_steps)
+        return warmup * self.lr_scale * (s.final_learning_rate + (s.learning_rate - s.final_learning_rate) * cosine)
+
+    # ---- the loop ---------------------------------------------------------------------------------------------
+
+    def run(self, resume: bool = False) -> TrainingResult:
+        if resume:
+            self.load_checkpoint()
+        s = self.settings
+        stopped = "epochs"
+        self._snapshot()
+        started = time.perf_counter() - self.elapsed_s
+        try:
+            while self.epoch < s.epochs and stopped == "epochs":
+                stopped = self._train_epoch(started)
+                self._end_epoch(started)
+                if stopped == "epochs" and self.epoch - self.best_epoch >= s.patience:
+                    stopped = "early stopping"
+                self.save_checkpoint()
+        except KeyboardInterrupt:
+            stopped = "interrupted"
+            self.progress.close()
+            self.log("interrupted: keeping the best model so far")
+            try:
+                self._consider(self.epoch, *validate(self.model, self.data))
+            except KeyboardInterrupt:
+                pass
+        except _Diverged as exc:
+            stopped = "diverged"
+            self.progress.close()
+            self.log(f"training diverged: {exc}. Keeping the best model so far; try a lower --learning-rate")
+        if self.best_epoch < 0:
+            raise DataError("training stopped before any validation: no model to keep")
+        model = PedalNet(self.config).to(self.device)
+        model.load_state_dict(self.best_state)
+        return TrainingResult(
+            model=model,
+            validation_esr=self.best_esr,
+            validation_prediction=self.best_prediction,
+            best_epoch=self.best_epoch,
+            epochs=self.epoch,
+            steps=self.step,
+            stopped=stopped,
+            elapsed_s=self.elapsed_s,
+            samples_per_s=self.samples / self.step_time_s if self.step_time_s else 0.0,
+            history=self.history,
+            step_losses=self.step_losses,
+            events=self.events,
+            device=str(self.device),
+        )
+
+    def _train_epoch(self, started: float) -> str:
+        s = self.settings
+        losses = []
+        self.progress.start(f"epoch {self.epoch + 1}/{s.epochs}", self.windows.steps_per_epoch)
+        for inputs, targets in self.windows.batches(self.epoch):
+            if s.time_budget_s and time.perf_counter() - started >= s.time_budget_s:
+                return "time budget"
+            tick = time.perf_counter()
+            loss = self._step(torch.from_numpy(inputs).to(self.device), torch.from_numpy(targets).to(self.device))
+            self.step_time_s += time.perf_counter() - tick
+            self.elapsed_s = time.perf_counter() - started
+            if loss is not None:
+                losses.append(loss)
+                self.samples += targets.size
+            rate = self.samples / self.step_time_s if self.step_time_s else 0.0
+            self.progress.update(
+                f"loss {np.mean(losses[-50:]) if losses else math.nan:.4f}  {rate / 1e3:.0f}k samples/s"
+            )
+        return "epochs"
+
+    def _step(self, inputs: torch.Tensor, targets: torch.Tensor) -> float | None:
+        """One optimiser step; None if the step was refused and the model rolled back."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.learning_rate()
+        prediction = self.model(inputs)
+        loss = pooled_esr(prediction, targets, self.energy_floor)
+        if self.settings.stft_weight:
+            loss = loss + self.settings.stft_weight * multi_resolution_stft(prediction, targets)
+        value = float(loss.detach())
+        recent = self.step_losses[-100:]
+        if not math.isfinite(value):
+            return self._recover(f"the loss is {value}")
+        if recent and value > 1.0 and value > EXPLOSION_FACTOR * statistics.median(recent):
+            return self._recover(f"the loss exploded to {value:.3g} (recent median {statistics.median(recent):.3g})")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.settings.grad_clip))
+        if not math.isfinite(norm):
+            return self._recover(f"the gradient norm is {norm}")
+        self.optimizer.step()
+        self.step += 1
+        self.step_losses.append(value)
+        if self.step % SNAPSHOT_STEPS == 0:
+            self._snapshot()
+        return value
+
+    def _snapshot(self) -> None:
+        self._good = (copy.deepcopy(self.model.state_dict()), copy.deepcopy(self.optimizer.state_dict()), self.step)
+
+    def _recover(self, problem: str) -> None:
+        """Roll back to the last good snapshot and halve the learning rate; raise after too many."""
+        if len(self.events) >= MAX_RECOVERIES:
+            raise _Diverged(f"{problem} after {MAX_RECOVERIES} recoveries")
+        model_state, optimizer_state, good_step = self._good
+        self.model.load_state_dict(model_state)
+        self.optimizer.load_state_dict(optimizer_state)
+        self.lr_scale *= 0.5
+        event = (
+            f"step {self.step}: {problem}; rolled back to step {good_step} and halved the learning rate "
+            f"(now {self.learning_rate():.2g})"
+        )
+        self.events.append(event)
+        self.progress.close()
+        self.log("warning: " + event)
+        return None
+
+    def _end_epoch(self, started: float) -> None:
+        esr, prediction = validate(self.model, self.data)
+        if not math.isfinite(esr):
+            self._recover(f"the validation ESR is {esr}")
+        self._consider(self.epoch + 1, esr, prediction)
+        self.epoch += 1
+        self.elapsed_s = time.perf_counter() - started
+        epoch_losses = self.step_losses[-self.windows.steps_per_epoch :]
+        record = {
+            "epoch": self.epoch,
+            "step": self.step,
+            "train_loss": float(np.mean(epoch_losses)) if epoch_losses else None,
+            "validation_esr": esr,
+            "learning_rate": self.learning_rate(),
+            "elapsed_s": round(self.elapsed_s, 2),
+        }
+        self.history.append(record)
+        best = " (best)" if self.best_epoch == self.epoch else ""
+        self.progress.close()
+        self.log(
+            f"epoch {self.epoch}/{self.settings.epochs}  loss {record['train_loss'] or math.nan:.4f}  "
+            f"validation ESR {esr:.4f} ({esr_grade(esr)}){best}  lr {record['learning_rate']:.2g}  "
+            f"{self.samples / max(self.step_time_s, 1e-9) / 1e3:.0f}k samples/s  {_clock(self.elapsed_s)}"
+        )
+
+    def _consider(self, epoch: int, esr: float, prediction: np.ndarray) -> None:
+        if math.isfinite(esr) and esr < self.best_esr:
+            self.best_esr, self.best_epoch, self.best_prediction = esr, epoch, prediction
+            self.best_state = copy.deepcopy(self.model.state_dict())
+
+    # ---- checkpoints ------------------------------------------------------------------------------------------
+
+    def fingerprint(self) -> str:
+        """Identifies the data and model a checkpoint belongs to."""
+        digest = hashlib.sha256()
+        digest.update(
+            repr((self.config.to_dict(), self.data.sample_rate, self.data.training, self.data.validation)).encode()
+        )
+        digest.update(self.data.input.tobytes())
+        digest.update(self.data.target.tobytes())
+        return digest.hexdigest()
+
+    def save_checkpoint(self) -> None:
+        if not self.checkpoint_path:
+            return
+        state = {
+            "format": CHECKPOINT_FORMAT,
+            "version": CHECKPOINT_VERSION,
+            "fingerprint": self.fingerprint(),
+            "settings": asdict(self.settings),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "best_model": self.best_state,
+            "best_prediction": torch.from_numpy(self.best_prediction),
+            **{name: getattr(self, name) for name in _CHECKPOINTED},
+        }
+        with atomic_path(self.checkpoint_path) as tmp:
+            torch.save(state, tmp)
+
+    def load_checkpoint(self) -> None:
+        path = self.checkpoint_path
+        if not path or not path.is_file():
+            raise DataError(f"nothing to resume: no checkpoint at {path}")
+        # Our own file, written by save_checkpoint; weights_only keeps it from running code anyway.
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        if state.get("format") != CHECKPOINT_FORMAT or state.get("version") != CHECKPOINT_VERSION:
+            raise DataError(f"{path} is not a neuralfx training checkpoint of this version")
+        if state["fingerprint"] != self.fingerprint():
+            raise DataError(
+                f"{path} was made with other data or another model size: resume with the same files and "
+                "options, or start afresh without --resume"
+            )
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.best_state = state["best_model"]
+        self.best_prediction = state["best_prediction"].numpy()
+        for name in _CHECKPOINTED:
+            setattr(self, name, state[name])
+        self.log(f"resuming after epoch {self.epoch} (step {self.step}, best validation ESR {self.best_esr:.4f})")
+
+
+_CHECKPOINTED = (
+    "epoch",
+    "step",
+    "elapsed_s",
+    "step_time_s",
+    "samples",
+    "lr_scale",
+    "history",
+    "step_losses",
+    "events",
+    "best_esr",
+    "best_epoch",
+)
+
+
+class _Diverged(RuntimeError):
+    pass
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"

@@ -1,0 +1,182 @@
+"""The training report: a JSON record of the run, and PNG plots of the loss curves, the
+prediction against the target on validation (waveform and spectrum), and the latency alignment.
+
+Plots use matplotlib's object API with the Agg canvas: no pyplot, no global backend switch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from neuralfx.fileio import atomic_path, atomic_write_text
+
+from .data import TrainingData
+from .loop import TrainingResult
+from .loss import esr_grade
+
+PLOTS = ("loss.png", "prediction.png", "alignment.png")
+
+
+def write_json(report: dict, path: Path) -> None:
+    atomic_write_text(Path(path), json.dumps(report, indent=2, default=_jsonable) + "\n")
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def write_plots(result: TrainingResult, data: TrainingData, directory: Path) -> list[Path]:
+    """Write PLOTS into `directory` (created if needed). Returns their paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    figures = (_loss_figure(result), _prediction_figure(result, data), _alignment_figure(data))
+    paths = []
+    for figure, name in zip(figures, PLOTS, strict=True):
+        path = directory / name
+        with atomic_path(path) as tmp:
+            figure.savefig(tmp, dpi=110)
+        paths.append(path)
+    return paths
+
+
+def _figure(rows: int, height: float = 3.0):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(9, height * rows), layout="constrained")
+    return figure, figure.subplots(rows, 1, squeeze=False)[:, 0]
+
+
+def _loss_figure(result: TrainingResult):
+    figure, (axes,) = _figure(1, 4.0)
+    losses = np.asarray(result.step_losses)
+    if losses.size:
+        axes.semilogy(
+            np.arange(1, losses.size + 1), losses, color="0.75", lw=0.6, label="training loss (pre-emphasised ESR)"
+        )
+        width = max(1, losses.size // 100)
+        smooth = np.convolve(losses, np.ones(width) / width, mode="valid")
+        axes.semilogy(np.arange(width, losses.size + 1), smooth, color="C0", label="training loss (smoothed)")
+    steps = [h["step"] for h in result.history]
+    esrs = [h["validation_esr"] for h in result.history]
+    axes.semilogy(steps, esrs, "o-", color="C3", ms=3, label="validation ESR (plain)")
+    for bound, word in ((0.01, "great"), (0.035, "good"), (0.1, "ok")):
+        axes.axhline(bound, color="0.5", ls=":", lw=0.8)
+        axes.text(0, bound, f" {word} < {bound}", va="bottom", fontsize=8, color="0.4")
+    axes.set(xlabel="step", ylabel="ESR", title=f"training: best validation ESR {result.validation_esr:.4f}")
+    axes.legend(loc="upper right", fontsize=8)
+    return figure
+
+
+def _prediction_figure(result: TrainingResult, data: TrainingData):
+    figure, (whole, zoom, spectrum) = _figure(3)
+    start, stop = data.validation
+    target = data.target[start:stop]
+    prediction = result.validation_prediction
+    t = np.arange(len(target)) / data.sample_rate
+    whole.plot(t, target, color="C0", lw=0.5, label="target")
+    whole.plot(t, target - prediction, color="C3", lw=0.5, label="error")
+    whole.set(xlabel="seconds into validation", title=f"validation: ESR {result.validation_esr:.4f} ({result.grade})")
+    whole.legend(loc="upper right", fontsize=8)
+
+    span = round(0.03 * data.sample_rate)
+    centre = int(np.argmax(np.abs(target))) if len(target) else 0
+    a = max(0, min(centre - span // 2, len(target) - span))
+    ms = np.arange(a, a + span) / data.sample_rate * 1e3
+    zoom.plot(ms, target[a : a + span], color="C0", label="target")
+    zoom.plot(ms, prediction[a : a + span], color="C1", ls="--", label="prediction")
+    zoom.set(xlabel="milliseconds into validation", title="the loudest 30 ms")
+    zoom.legend(loc="upper right", fontsize=8)
+
+    for signal, label, colour in (
+        (target, "target", "C0"),
+        (prediction, "prediction", "C1"),
+        (target - prediction, "error", "C3"),
+    ):
+        freqs, level_db = _average_spectrum(signal, data.sample_rate)
+        spectrum.semilogx(freqs[1:], level_db[1:], color=colour, lw=0.8, label=label)
+    spectrum.set(xlabel="Hz", ylabel="dB", title="average spectrum", xlim=(20, data.sample_rate / 2))
+    spectrum.legend(loc="lower left", fontsize=8)
+    return figure
+
+
+def _average_spectrum(x: np.ndarray, sample_rate: int, size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """Mean power spectrum over Hann-windowed frames, in dB."""
+    frames = [x[i : i + size] for i in range(0, len(x) - size + 1, size // 2)] or [np.pad(x, (0, size - len(x)))]
+    window = np.hanning(size)
+    power = np.mean([np.abs(np.fft.rfft(f * window)) ** 2 for f in frames], axis=0)
+    return np.fft.rfftfreq(size, 1 / sample_rate), 10 * np.log10(power + 1e-20)
+
+
+def _alignment_figure(data: TrainingData):
+    alignment = data.alignment
+    figure, (curve, overlay) = _figure(2)
+    delay = alignment.delay_samples
+    if alignment.curve.size:
+        curve.plot(alignment.curve_lags, alignment.curve, color="C0", lw=0.8)
+        if alignment.threshold is not None:
+            for sign in (1, -1):
+                curve.axhline(sign * alignment.threshold, color="0.5", ls=":", lw=0.8)
+        lo = max(int(alignment.curve_lags[0]), delay - 200)
+        curve.set_xlim(lo, lo + 600)
+    label = "averaged blip response" if alignment.method == "blips" else "impulse-response estimate"
+    curve.axvline(delay, color="C3", label=f"delay {delay} samples ({alignment.method})")
+    curve.set(xlabel="lag (samples)", title=label if alignment.curve.size else "latency set by hand")
+    curve.legend(loc="upper right", fontsize=8)
+
+    # The aligned pair around the input's strongest attack: their onsets should coincide.
+    a, b = data.training
+    block = 256
+    blocks = (b - a) // block
+    if blocks > 1:
+        energy = np.sum(data.input[a : a + blocks * block].reshape(blocks, block) ** 2, axis=1)
+        onset = a + block * (int(np.argmax(np.diff(energy))) + 1)
+        lo, hi = max(a, onset - 100), min(b, onset + 400)
+        samples = np.arange(lo, hi)
+        scale = np.max(np.abs(data.target[lo:hi])) / max(np.max(np.abs(data.input[lo:hi])), 1e-12)
+        overlay.plot(samples - onset, data.input[lo:hi] * scale, color="C0", label="input (scaled)")
+        overlay.plot(samples - onset, data.target[lo:hi], color="C1", label="target, aligned")
+    overlay.set(xlabel="samples from the strongest input attack", title="aligned pair")
+    overlay.legend(loc="upper right", fontsize=8)
+    return figure
+
+
+def build_report(result: TrainingResult, data: TrainingData, settings: dict, **extra: object) -> dict:
+    """The JSON record of a run. `extra` entries (e.g. a held-out test) are added at top level."""
+    config = result.model.config
+    return {
+        "validation": {
+            "esr": result.validation_esr,
+            "grade": esr_grade(result.validation_esr),
+            "measured_on": "the held-out validation range of the training pair (plain ESR, whole-signal pass)",
+        },
+        "data": data.summary(),
+        "model": {
+            "config": config.to_dict(),
+            "parameters": config.num_parameters(),
+            "receptive_field": config.receptive_field,
+        },
+        "settings": settings,
+        "training": {
+            "device": result.device,
+            "epochs": result.epochs,
+            "steps": result.steps,
+            "best_epoch": result.best_epoch,
+            "stopped": result.stopped,
+            "elapsed_s": round(result.elapsed_s, 1),
+            "samples_per_s": round(result.samples_per_s),
+            "recoveries": result.events,
+            "history": [
+                {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in h.items()}
+                for h in result.history
+            ],
+        },
+        **extra,
+    }
