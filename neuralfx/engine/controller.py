@@ -16,6 +16,7 @@ from ..pedal import NeuralPedal
 from ..preset import load_preset
 from .events import EngineError, EngineEvent, EngineState
 from .meters import Meters, SharedMeters
+from .program import chain_name
 from .settings import EngineSettings
 
 
@@ -88,18 +89,20 @@ class LiveEngine:
         self._join()
         raise EngineError(f"the engine did not start within {timeout_s:g} s")
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Stop the stream (finishing any recording) and end the engine process."""
+    def stop(self, timeout_s: float = 5.0) -> list[EngineEvent]:
+        """Stop the stream (finishing any recording) and end the engine process. Returns the
+        events that arrived meanwhile (such as "recorded")."""
         if self._process is None:
-            return
+            return []
         if self._process.is_alive():
             try:
                 self._conn.send(("stop", ()))
             except (BrokenPipeError, OSError):
                 pass
             self._process.join(timeout_s)
-        self.poll()
+        events = self.poll()
         self._join()
+        return events
 
     def _join(self) -> None:
         if self._process is None:
@@ -164,7 +167,7 @@ class LiveEngine:
         elif isinstance(chain, dict):
             chain = Chain.from_dict(chain)
         description = chain.to_dict()
-        name = name or _chain_name(chain)
+        name = name or chain_name(chain)
         self.settings.chain, self.settings.chain_name = description, name
         self._send_if_running("load_chain", description, name)
 
@@ -227,8 +230,3 @@ class LiveEngine:
     def _send_if_running(self, command: str, *args: Any) -> None:
         if self.running:
             self._conn.send((command, args))
-
-
-def _chain_name(chain: Chain) -> str:
-    names = [e.preset.name if isinstance(e, NeuralPedal) else type(e).__name__ for e in chain]
-    return " → ".join(names) or "dry"

@@ -1,11 +1,13 @@
 """Audio devices and MIDI ports, through PortAudio (sounddevice) and rtmidi (mido).
 
 Both libraries are imported inside the functions, so importing this module costs nothing.
-PortAudio scans devices once per process: a device plugged in later shows up after a restart.
+`host_apis` and `list_devices` ask PortAudio in a short-lived process (about half a second);
+`find_host_api` and `find_device` run in the engine process, which owns PortAudio.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass
 
 
@@ -23,29 +25,46 @@ class AudioDevice:
 
 def host_apis() -> list[str]:
     """Names of the PortAudio host APIs compiled in ("ALSA", "JACK Audio Connection Kit"...)."""
-    import sounddevice as sd
-
-    return [api["name"] for api in sd.query_hostapis()]
+    return _scan()[0]
 
 
 def list_devices(host_api: str | None = None) -> list[AudioDevice]:
     """Every audio device, or those of one host API (case-insensitive substring, e.g. "jack")."""
+    apis, devices = _scan()
+    if host_api is None:
+        return devices
+    matches = [api for api in apis if host_api.lower() in api.lower()]
+    if len(matches) != 1:
+        problem = "no" if not matches else "more than one"
+        raise ValueError(f"{problem} audio host API matches {host_api!r} (available: {', '.join(apis)})")
+    return [device for device in devices if device.host_api == matches[0]]
+
+
+def _scan() -> tuple[list[str], list[AudioDevice]]:
+    """Ask PortAudio in a short-lived process: the list is fresh each time (PortAudio scans once
+    per process), and the caller keeps no PortAudio state (its JACK client would outlive a JACK
+    server that stops, and PortAudio aborts at exit when that happens)."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(_scan_here)
+
+
+def _scan_here() -> tuple[list[str], list[AudioDevice]]:
     import sounddevice as sd
 
-    apis = sd.query_hostapis()
-    wanted = None if host_api is None else find_host_api(host_api)
-    return [
+    apis = [api["name"] for api in sd.query_hostapis()]
+    devices = [
         AudioDevice(
             index=i,
             name=d["name"],
-            host_api=apis[d["hostapi"]]["name"],
+            host_api=apis[d["hostapi"]],
             max_input_channels=d["max_input_channels"],
             max_output_channels=d["max_output_channels"],
             default_sample_rate=d["default_samplerate"],
         )
         for i, d in enumerate(sd.query_devices())
-        if wanted is None or d["hostapi"] == wanted
     ]
+    return apis, devices
 
 
 def find_host_api(name: str) -> int:

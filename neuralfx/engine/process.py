@@ -1,11 +1,16 @@
 """The engine process: the PortAudio stream and its callback, and a main thread that mostly waits.
 
 Any Python thread that keeps the CPU busy in this process makes the callback wait for the GIL,
-and the callback then misses its deadline (see docs/live.md). So the main thread only waits on
-the command pipe and the MIDI socket and does small things: it parses commands and MIDI, builds
-the *description* of a new program (loading preset files: about a millisecond), and writes
-recorded audio. Building a program's models, the multi-millisecond part, happens inside the
-callback itself, in the spare time after each block (see processor.py).
+and the callback then misses its deadline (see docs/live.md). So the main thread waits on the
+command pipe and the MIDI socket, and does only short things:
+- parse commands and MIDI;
+- turn a chain description into effects (reading preset files: about a millisecond);
+- construct each new model (about 2 ms for a 24-layer model), right after a callback ends, when
+  the longest GIL-free stretch lies ahead; a 0.5 ms switch interval bounds the callback's wait
+  should it overrun;
+- write recorded audio to disk.
+Everything else a new program needs (settling the model and making its buffers and plans: tens
+of milliseconds) runs inside the callback, in the spare time after each block (processor.py).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import ctypes.util
 import dataclasses
 import gc
 import signal
+import sys
 import threading
 import time
 from multiprocessing.connection import Connection, wait
@@ -32,12 +38,15 @@ from .events import EngineEvent, EngineState
 from .looped_file import LoopedFile
 from .meters import SharedMeters
 from .processor import LiveProcessor
-from .program import LiveProgram
+from .program import LiveProgram, chain_name
 from .recorder import Recorder
 from .settings import EngineSettings
 
-SPARE_FRACTION = 0.5
+SPARE_FRACTION = 0.3
 """The callback prepares incoming programs until this fraction of the block time has passed."""
+
+SWITCH_INTERVAL_S = 0.0005
+"""How long the callback may wait for the GIL if the main thread holds it (Python's default: 5 ms)."""
 
 METER_WINDOW_S = 0.05
 CAPACITY = 8192
@@ -48,6 +57,7 @@ _jack_client_name = None  # PortAudio keeps the pointer: the buffer must outlive
 def engine_main(settings: EngineSettings, conn: Connection, meters: SharedMeters) -> None:
     """Entry point of the engine process (multiprocessing, spawn context)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the controller, which stops us
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     reason = ""
     engine = None
     try:
@@ -173,6 +183,7 @@ class _Engine:
         self._xruns = self._callbacks = self._samples = self._frames = 0
         self._stopping = False
         self._quiet_thread = None
+        self._callback_done = threading.Event()
         self._resolved_seen = 0
         self._program: LiveProgram | None = None
         self.state = EngineState(
@@ -213,6 +224,7 @@ class _Engine:
         period = frames / self.rate
         self.processor.spare_time(start + SPARE_FRACTION * period)
         self._account(frames, period, in_peak, in_square, max(y.max(), -y.min()), np.dot(y, y), start)
+        self._callback_done.set()
 
     def _account(self, frames, period, in_peak, in_square, out_peak, out_square, start) -> None:
         self._frames = frames
@@ -264,7 +276,7 @@ class _Engine:
         self._xruns = self._callbacks = self._samples = 0
         self._reset_window()
         if self.settings.chain is not None:
-            self.load_chain(self.settings.chain, self.settings.chain_name or "chain")
+            self.load_chain(self.settings.chain, self.settings.chain_name or None)
         elif self.slots:
             self.select_preset(0)
         gc.collect()
@@ -272,7 +284,7 @@ class _Engine:
         self.stream.start()
         self._update(running=True, kind="started")
         while not self._stopping:
-            ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=0.05)
+            ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=0.1)
             if self.conn in ready:
                 self._commands()
             if self.midi is not None and self.midi in ready:
@@ -340,12 +352,21 @@ class _Engine:
     def stop(self) -> None:
         self._stopping = True
 
-    def load_chain(self, description: dict, name: str, slot: int | None = None) -> None:
+    def load_chain(self, description: dict, name: str | None, slot: int | None = None) -> None:
         description = copy.deepcopy(description)  # parameter changes must not edit the slot's copy
-        program = LiveProgram(Chain.from_dict(description), name, description)
+        chain = Chain.from_dict(description)
+        name = name or chain_name(chain)
+        program = LiveProgram(chain, name, description)
+        program.construct(self.rate, before_each=self._after_a_callback)
         self.processor.load(program)
         self._program = program
         self._update(program_name=name, chain=description, slot=slot, loading=True)
+
+    def _after_a_callback(self) -> None:
+        """Return right after the next callback ends: the main thread's longest GIL-free stretch."""
+        if self.stream.active:
+            self._callback_done.clear()
+            self._callback_done.wait(0.5)
 
     def set_presets(self, slots: list[tuple[str, dict]]) -> None:
         self.slots = list(slots)

@@ -3,7 +3,8 @@
     input → program → bypass crossfade → NaN/Inf to silence → clip at ±1.0 → output
 
 Other threads never touch the audio state: they queue requests, which the callback applies at
-the start of its next block. Loading a program is a swap in four phases, all in the callback:
+the start of its next block. Loading a program is a swap in four phases, all in the callback
+(only the construction of each model, one 2 ms step, is left to the engine's main thread):
 1. build: the new program is prepared in slices, in the spare time after each block;
 2. listen: it processes the live input beside the old one, unheard, until it has heard its
    receptive field, so that it sounds exactly as if it had been playing all along;

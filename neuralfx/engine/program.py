@@ -9,7 +9,7 @@ the spare time of its audio callbacks: nothing ever competes with the callback f
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -109,24 +109,32 @@ class LivePedal:
         field_samples = (self.preset.config.receptive_field - 1) * self._sample_rate / self.preset.sample_rate
         return math.ceil(field_samples) + self.latency_samples
 
+    def construct(self, sample_rate: float) -> None:
+        """Make the model for a stream at `sample_rate`: the one step that cannot be sliced
+        (about 2 ms for a 24-layer model). The engine runs it on its main thread right after a
+        callback, when the longest stretch until the next callback lies ahead."""
+        self._sample_rate = sample_rate
+        self._model = WaveNetStream(
+            self.preset.config, self.preset.weights, chunk_size=_CHUNK_SIZE, room_chunks=_ROOM_CHUNKS, settle=False
+        )
+        if sample_rate != self.preset.sample_rate:
+            self._adapter = RateAdapter(sample_rate, self.preset.sample_rate, 1, self._run_model)
+            self.latency_samples = self._adapter.latency_samples
+            self._dry_delay = SampleFifo(1, self.latency_samples)
+
     def build_steps(self, sample_rate: float, block: int) -> Iterator[None]:
-        """Prepare for streaming `block`-frame blocks at `sample_rate`, one small step per yield.
+        """Prepare for streaming `block`-frame blocks at `sample_rate`, one small step per yield
+        (`construct` first, if it has not run).
 
         The model settles into silence and every buffer and per-position plan a `block`-frame
         stream needs is made, by running silence through it: afterwards the pedal behaves
         exactly as if it had heard silence forever, and processing allocates (almost) nothing.
         """
-        self._sample_rate = sample_rate
+        if self._model is None or self._sample_rate != sample_rate:
+            self.construct(sample_rate)
+            yield
         config = self.preset.config
-        self._model = WaveNetStream(
-            config, self.preset.weights, chunk_size=_CHUNK_SIZE, room_chunks=_ROOM_CHUNKS, settle=False
-        )
-        yield
         ratio = sample_rate / self.preset.sample_rate
-        if sample_rate != self.preset.sample_rate:
-            self._adapter = RateAdapter(sample_rate, self.preset.sample_rate, 1, self._run_model)
-            self.latency_samples = self._adapter.latency_samples
-            self._dry_delay = SampleFifo(1, self.latency_samples)
         self._buffers(block)
         # Settling takes receptive_field - 1 samples; the history buffer's positions repeat
         # with a period of at most lookback + room; two periods make every plan.
@@ -215,6 +223,12 @@ class LivePedal:
         return f"<neuralfx.engine.LivePedal {self.preset.name!r} {self.parameters}>"
 
 
+def chain_name(chain: Chain) -> str:
+    """A display name for a chain: its effects' names, in order."""
+    names = [e.preset.name if isinstance(e, NeuralPedal | LivePedal) else type(e).__name__ for e in chain]
+    return " → ".join(names) or "dry"
+
+
 class LiveProgram:
     """A chain prepared for the audio thread: neural pedals become LivePedals, other effects
     (pedalboard plugins) stay as they are, and the core Chain runs them in order.
@@ -232,6 +246,12 @@ class LiveProgram:
         self.description = description
         self.pedals = [e for e in effects if isinstance(e, LivePedal)]
         self._sample_rate: float | None = None
+
+    def construct(self, sample_rate: float, before_each: Callable[[], None] = lambda: None) -> None:
+        """Make every neural pedal's model (see LivePedal.construct), calling `before_each` first."""
+        for pedal in self.pedals:
+            before_each()
+            pedal.construct(sample_rate)
 
     def build_steps(self, sample_rate: float, block: int) -> Iterator[None]:
         """Prepare every effect for `block`-frame blocks, one small step per yield."""

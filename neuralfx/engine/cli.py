@@ -1,0 +1,174 @@
+"""`neuralfx live`: the live engine without a GUI, for rigs with no screen and scripted checks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "live",
+        help="play live through a preset or chain (audio device or JACK), with MIDI footswitch control",
+        description="Play live: input → preset or chain → output, in its own process. Ctrl-C stops. "
+        "With JACK the ports <client>:in_0 and <client>:out_0.. can be connected to anything.",
+    )
+    program = parser.add_mutually_exclusive_group()
+    program.add_argument("--preset", help="preset name or .nfx path to play")
+    program.add_argument("--chain", help="chain file (JSON, see `Chain.save`) to play")
+    parser.add_argument("--presets", nargs="+", metavar="PRESET", help="preset slots for MIDI next/previous/PC")
+    parser.add_argument("--host-api", help='audio host API, e.g. "jack" or "alsa" (see --list-devices)')
+    parser.add_argument("--input-device", help="input device index or name (substring)")
+    parser.add_argument("--output-device", help="output device index or name (substring)")
+    parser.add_argument("--input-channel", type=int, default=0, help="input channel of the guitar, from 0")
+    parser.add_argument("--output-channels", type=int, default=2, help="outputs to copy the result to")
+    parser.add_argument("--sample-rate", type=int, help="stream rate in Hz (default: the device's; JACK: the server's)")
+    parser.add_argument("--block-size", type=int, default=128, help="frames per callback (JACK: its period decides)")
+    parser.add_argument("--input-file", help="loop this audio file as the input instead of a device")
+    parser.add_argument("--record", help="record the output to this .wav or .flac file")
+    parser.add_argument("--crossfade-ms", type=float, default=20.0, help="bypass and preset-change crossfade")
+    parser.add_argument("--midi-port", help="listen to this MIDI port (name or substring; see --list-devices)")
+    parser.add_argument("--midi-virtual-port", help="create a MIDI input port with this name (e.g. midi_in)")
+    parser.add_argument("--midi-api", help='rtmidi API, e.g. "UNIX_JACK" or "LINUX_ALSA"')
+    parser.add_argument("--midi-map", help="MIDI map JSON file (default: CC102 toggles bypass, PC n → slot n)")
+    parser.add_argument("--midi-channel", type=int, help="only MIDI channel 1–16 (default: all)")
+    parser.add_argument("--client-name", default="neuralfx", help="JACK client name")
+    parser.add_argument("--duration", type=float, help="stop after this many seconds")
+    parser.add_argument("--verbose", action="store_true", help="print meters, CPU load and xruns once a second")
+    parser.add_argument("--list-devices", action="store_true", help="list host APIs, audio devices and MIDI ports")
+    parser.set_defaults(handler=_live)
+
+
+def _live(args: argparse.Namespace) -> int:
+    from ..midi import MidiMap
+    from .controller import LiveEngine
+    from .settings import EngineSettings
+
+    if args.list_devices:
+        _list_devices(args.host_api, args.midi_api)
+        return 0
+    settings = EngineSettings(
+        host_api=args.host_api,
+        input_device=args.input_device,
+        output_device=args.output_device,
+        input_channel=args.input_channel,
+        output_channels=args.output_channels,
+        sample_rate=args.sample_rate,
+        block_size=args.block_size,
+        input_file=args.input_file,
+        crossfade_ms=args.crossfade_ms,
+        midi_port=args.midi_port,
+        midi_virtual_port=args.midi_virtual_port,
+        midi_api=args.midi_api,
+        client_name=args.client_name,
+    )
+    engine = LiveEngine(settings)
+    if args.presets:
+        engine.set_presets(args.presets)
+    if args.preset:
+        engine.load_preset(args.preset)
+    elif args.chain:
+        engine.load_chain(args.chain)
+    if args.midi_map or args.midi_channel is not None:
+        midi_map = MidiMap.from_dict(_read_json(args.midi_map), args.midi_map) if args.midi_map else MidiMap.default()
+        if args.midi_channel is not None:
+            if not 1 <= args.midi_channel <= 16:
+                raise ValueError(f"--midi-channel must be 1–16, got {args.midi_channel}")
+            midi_map.channel = args.midi_channel - 1
+        engine.set_midi_map(midi_map)
+    engine.start()
+    try:
+        _announce(engine, args.client_name)
+        if args.record:
+            engine.start_recording(args.record)
+        _play(engine, args.duration, args.verbose)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for event in engine.stop():
+            _report(event)
+        print("stopped")
+    return 0
+
+
+def _read_json(path: str) -> object:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the MIDI map ({exc})") from None
+
+
+def _announce(engine, client_name: str) -> None:
+    state = engine.state
+    source = f"file {state.input_file} (looped)" if state.input_file else f"{state.input_device!r}"
+    print(f"playing {state.program_name or 'dry'} at {state.sample_rate} Hz on {state.host_api}")
+    print(f"  input: {source}; output: {state.output_device!r}")
+    if "jack" in state.host_api.lower():
+        inputs = "" if state.input_file else f"{client_name}:in_0 → "
+        print(f"  JACK ports: {inputs}{client_name}:out_0, out_1... (connect them with any JACK tool)")
+    if state.midi_ports:
+        print(f"  MIDI: {', '.join(state.midi_ports)}")
+    print("Ctrl-C stops.")
+
+
+def _play(engine, duration: float | None, verbose: bool) -> None:
+    started = time.monotonic()
+    window: list = []
+    next_print = started + 1.0
+    shown = (engine.state.program_name, engine.state.bypassed)
+    while engine.running and (duration is None or time.monotonic() - started < duration):
+        for event in engine.poll(0.05):
+            _report(event)
+            if event.kind == "state" and (event.state.program_name, event.state.bypassed) != shown:
+                shown = (event.state.program_name, event.state.bypassed)
+                print(f"{shown[0]}{' (bypassed)' if shown[1] else ''}", flush=True)
+        window.append(engine.meters())
+        if verbose and time.monotonic() >= next_print:
+            print(_meter_line(window), flush=True)
+            window, next_print = [], next_print + 1.0
+
+
+def _meter_line(window: list) -> str:
+    last = window[-1]
+    return (
+        f"in {max(m.input_peak_db for m in window):6.1f} dBFS  "
+        f"out {max(m.output_peak_db for m in window):6.1f} dBFS  "
+        f"cpu {100 * sum(m.cpu_load for m in window) / len(window):3.0f}% "
+        f"(max {100 * max(m.cpu_load_max for m in window):3.0f}%)  xruns {last.xruns}  "
+        f"latency {last.latency_ms:.1f} ms  {'on' if last.engaged else 'bypassed'}"
+        + (f"  NaN/Inf blocks {last.non_finite}" if last.non_finite else "")
+        + (f"  clipped {last.clipped}" if last.clipped else "")
+    )
+
+
+
+def _report(event) -> None:
+    if event.kind == "error":
+        print(f"error: {event.message}", flush=True)
+    elif event.kind == "recorded":
+        print(f"recorded {event.data}", flush=True)
+    elif event.kind == "learned":
+        print(f"MIDI learned: {event.data}", flush=True)
+    elif event.kind == "stopped" and event.message:
+        print(f"engine stopped: {event.message}", flush=True)
+
+
+def _list_devices(host_api: str | None, midi_api: str | None) -> None:
+    from .devices import host_apis, list_devices, list_midi_ports, midi_api_for
+
+    print("host APIs: " + ", ".join(host_apis()))
+    print("audio devices (index: name [host API] inputs/outputs, default rate):")
+    for device in list_devices(host_api):
+        print(
+            f"  {device.index}: {device.name} [{device.host_api}] {device.max_input_channels}/"
+            f"{device.max_output_channels}, {device.default_sample_rate:g} Hz"
+        )
+    api = midi_api_for(host_api, midi_api)
+    try:
+        ports = list_midi_ports(api)
+    except Exception as exc:  # rtmidi raises its own error types when an API is unavailable
+        print(f"MIDI ports ({api or 'default API'}): unavailable ({exc})")
+        return
+    print(f"MIDI ports ({api or 'default API'}): " + (", ".join(ports) or "none"))

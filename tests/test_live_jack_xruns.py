@@ -1,0 +1,23 @@
+"""Through a real JACK server: a full-size model plays 10 s at 256-frame blocks without an xrun."""
+
+import time
+
+from jack_fixtures import JackTester, jack, running_engine  # noqa: F401  (jack is a fixture)
+from live_helpers import guitar_like, random_pedalnet_preset
+
+from neuralfx import Chain, NeuralPedal
+
+
+def test_no_xruns_in_ten_seconds(jack, tmp_path):  # noqa: F811
+    preset = random_pedalnet_preset(tmp_path / "pedalnet.nfx")
+    with running_engine(chain=Chain([NeuralPedal(preset)]).to_dict()) as engine:
+        before = engine.meters()
+        started = time.monotonic()
+        tester = JackTester(guitar_like(10.0))
+        tester.wait()
+        elapsed = time.monotonic() - started
+        after = engine.meters()
+    assert elapsed >= 10.0
+    assert after.callbacks - before.callbacks >= 10.0 * jack.sample_rate / jack.period - 5
+    assert (after.xruns, tester.xruns) == (0, 0), f"engine xruns {after.xruns}, JACK xruns {tester.xruns}"
+    assert 0.0 < after.cpu_load < 1.0
