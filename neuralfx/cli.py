@@ -12,7 +12,7 @@ from dataclasses import asdict
 from .preset import PresetError, list_presets, load_preset, preset_dirs
 
 # Modules with a `register(subparsers)` function adding their subcommands.
-_COMMAND_MODULES: list[str] = ["neuralfx.batch", "neuralfx_training.cli"]
+_COMMAND_MODULES: list[str] = ["neuralfx.batch", "neuralfx_training.cli", "neuralfx.engine.cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -143,7 +143,6 @@ def _meter_line(window: list) -> str:
     )
 
 
-
 def _report(event) -> None:
     if event.kind == "error":
         print(f"error: {event.message}", flush=True)
