@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _live(args: argparse.Namespace) -> int:
     from ..midi import MidiMap
     from .controller import LiveEngine
+    from .events import EngineError
     from .settings import EngineSettings
 
     if args.list_devices:
@@ -78,7 +80,11 @@ def _live(args: argparse.Namespace) -> int:
                 raise ValueError(f"--midi-channel must be 1–16, got {args.midi_channel}")
             midi_map.channel = args.midi_channel - 1
         engine.set_midi_map(midi_map)
-    engine.start()
+    try:
+        engine.start()
+    except EngineError as exc:
+        print(f"neuralfx live: error: {exc}", file=sys.stderr)
+        return 1
     try:
         _announce(engine, args.client_name)
         if args.record:

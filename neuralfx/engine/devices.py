@@ -75,7 +75,10 @@ def find_host_api(name: str) -> int:
     matches = [i for i, api in enumerate(names) if name.lower() in api.lower()]
     if len(matches) != 1:
         problem = "no" if not matches else "more than one"
-        raise ValueError(f"{problem} audio host API matches {name!r} (available: {', '.join(names)})")
+        hint = ""
+        if "jack" in name.lower():
+            hint = "; PortAudio lists JACK only while a JACK server runs: start jackd first"
+        raise ValueError(f"{problem} audio host API matches {name!r} (available: {', '.join(names)}){hint}")
     return matches[0]
 
 

@@ -117,6 +117,8 @@ class LivePedal:
         self._model = WaveNetStream(
             self.preset.config, self.preset.weights, chunk_size=_CHUNK_SIZE, room_chunks=_ROOM_CHUNKS, settle=False
         )
+        self._adapter = self._dry_delay = None
+        self.latency_samples = 0
         if sample_rate != self.preset.sample_rate:
             self._adapter = RateAdapter(sample_rate, self.preset.sample_rate, 1, self._run_model)
             self.latency_samples = self._adapter.latency_samples
