@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import signal
@@ -245,8 +246,8 @@ def _explain(path: Path, exc: BaseException) -> str:
     if not head:
         return "empty file (0 bytes)"
     if "not recognised" in message:  # libsndfile: "Format not recognised."
-        text = head.decode("utf-8", "replace")
-        if all(c.isprintable() or c.isspace() for c in text) and "\ufffd" not in text[:-3]:
+        text = head.decode("utf-8", "replace").rstrip("\ufffd")  # the cut may split a character
+        if "\ufffd" not in text and all(c.isprintable() or c.isspace() for c in text):
             return f"not audio: a text file (starts {text[:24]!r})"
         return f"not a recognised audio file ({message})"
     return f"cannot decode: {message}"
@@ -255,10 +256,10 @@ def _explain(path: Path, exc: BaseException) -> str:
 # --- process: one file --------------------------------------------------------------------------
 @_usage_errors("process")
 def _process(args: argparse.Namespace) -> int:
-    source_path, output = args.input, args.output
-    if not source_path.is_file():
-        raise UsageError(f"{source_path}: no such file")
-    if output.resolve() == source_path.resolve() or (output.exists() and os.path.samefile(source_path, output)):
+    input_path, output = args.input, args.output
+    if not input_path.is_file():
+        raise UsageError(f"{input_path}: no such file")
+    if output.resolve() == input_path.resolve() or (output.exists() and os.path.samefile(input_path, output)):
         raise UsageError(f"{output} is the input file: refusing to write over it (choose another output)")
     if output.exists() and not args.force:
         raise UsageError(f"{output} exists: pass --force to overwrite it")
@@ -273,11 +274,11 @@ def _process(args: argparse.Namespace) -> int:
     _, effect, fingerprint = _effect_from_args(args)
     started = time.perf_counter()
     try:
-        result = render_file(effect, source_path, output, settings, marker=_marker(fingerprint, settings))
+        result = render_file(effect, input_path, output, settings, marker=_marker(fingerprint, settings))
     except Exception as exc:
-        print(f"neuralfx process: {source_path}: {_explain(source_path, exc)}", file=sys.stderr)
+        print(f"neuralfx process: {input_path}: {_explain(input_path, exc)}", file=sys.stderr)
         return 1
-    outcome = Outcome(str(source_path), str(output), "todo")
+    outcome = Outcome(str(input_path), str(output), "todo")
     outcome.record(result, time.perf_counter() - started)
     print(f"{output}: {outcome.describe()}; {outcome.seconds:.1f} s of audio in {outcome.elapsed_s:.1f} s")
     return 0
@@ -452,84 +453,111 @@ def _single_threaded_blas() -> Iterator[None]:
 def _run(todo: list[Outcome], source: EffectSource, settings: RenderSettings, jobs: int) -> None:
     """Render `todo` in `jobs` worker processes, filling in each Outcome as it finishes.
 
-    Workers say ("start", index, pid) and ("progress", index, seconds) on a queue. A worker that
-    dies (a crash, the OOM killer) fails its file; the pool starts a new one.
+    Each worker has its own pipe and holds one file at a time, so a worker that dies (a crash,
+    the OOM killer) fails exactly its file, and a new worker takes over.
     """
     if not todo:
         return
     progress = _Progress(todo, sys.stderr)
+    waiting = sorted(range(len(todo)), key=lambda i: todo[i].seconds)  # pop() takes the longest: balances the load
     context = multiprocessing.get_context("spawn")  # fresh processes: BLAS reads its thread count at import
-    queue = context.SimpleQueue()
-    with _single_threaded_blas():
-        pool = context.Pool(jobs, initializer=_worker_init, initargs=(source, settings, queue))
+    workers: list[_Worker] = []
     try:
-        longest_first = sorted(range(len(todo)), key=lambda i: -todo[i].seconds)  # balances the workers
-        pending = {
-            i: pool.apply_async(_worker_render, (i, todo[i].source, todo[i].output, todo[i].marker))
-            for i in longest_first
-        }
-        running: dict[int, int] = {}
-        while pending:
-            while not queue.empty():
-                kind, index, value = queue.get()
-                if kind == "start":
-                    running[index] = value
-                else:
-                    progress.advance(index, value)
-            alive = {child.pid for child in context.active_children()}
-            for index, result in list(pending.items()):
-                if not result.ready():
-                    if index not in running or running[index] in alive:
-                        continue
-                    result.wait(1.0)  # its result may still be on the way
-                if result.ready():
-                    status, payload, elapsed = result.get()
-                    if status == "done":
-                        todo[index].record(payload, elapsed)
-                    else:
-                        todo[index].status, todo[index].error = "failed", payload
-                else:
-                    todo[index].status = "failed"
-                    todo[index].error = "its worker process died while rendering it (a crash, or killed)"
-                del pending[index]
-                progress.finish(index)
-            time.sleep(0.05)
+        with _single_threaded_blas():
+            workers = [_Worker(context, source, settings) for _ in range(jobs)]
+            for worker in workers:
+                worker.take(waiting, todo)
+            while any(worker.index is not None for worker in workers):
+                busy = [worker for worker in workers if worker.index is not None]
+                multiprocessing.connection.wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+                for worker in busy:
+                    index = worker.index
+                    if worker.collect(todo[index], progress):
+                        progress.finish(index)
+                        if not worker.process.is_alive():  # it died: a new one takes over
+                            position = workers.index(worker)
+                            worker = workers[position] = _Worker(context, source, settings)
+                        worker.take(waiting, todo)
     finally:
         progress.close()
-        pool.terminate()  # workers turn SIGTERM into an exit that deletes their temporary files
-        pool.join()
+        for worker in workers:
+            worker.stop()
 
 
-_worker: dict[str, Any] = {}
+class _Worker:
+    """A worker process, the pipe to it, and the index of the file it is rendering (or None)."""
+
+    def __init__(self, context: Any, source: EffectSource, settings: RenderSettings) -> None:
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(source, settings, theirs), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.index: int | None = None
+
+    def take(self, waiting: list[int], todo: list[Outcome]) -> None:
+        self.index = waiting.pop() if waiting else None
+        if self.index is not None:
+            outcome = todo[self.index]
+            self.connection.send((outcome.source, outcome.output, outcome.marker))
+
+    def collect(self, outcome: Outcome, progress: _Progress) -> bool:
+        """Read what the worker said; True once its file is finished (rendered, failed, or it died)."""
+        try:
+            while self.connection.poll():
+                message = self.connection.recv()
+                if message[0] == "progress":
+                    progress.advance(self.index, message[1])
+                    continue
+                status, payload, elapsed = message
+                if status == "done":
+                    outcome.record(payload, elapsed)
+                else:
+                    outcome.status, outcome.error = "failed", payload
+                return True
+        except (EOFError, OSError):
+            pass
+        if self.process.is_alive():
+            return False
+        outcome.status, outcome.error = "failed", "its worker process died while rendering it (a crash, or killed)"
+        return True
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.send(None)
+        self.process.join(timeout=5 if self.index is None else 0)
+        if self.process.is_alive():
+            self.process.terminate()  # SIGTERM: the worker unwinds, deleting its temporary file
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
 
-def _worker_init(source: EffectSource, settings: RenderSettings, queue: Any) -> None:
+def _worker_main(source: EffectSource, settings: RenderSettings, connection: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _exit_on_signal)  # unwinds, so atomic_path deletes its temporary file
-    _worker.update(effect=source.load(), settings=settings, queue=queue)
+    effect = source.load()
+    while (job := connection.recv()) is not None:
+        input_path, output, marker = job
+        started = time.perf_counter()
+        try:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            result = render_file(
+                effect,
+                input_path,
+                output,
+                settings,
+                marker=marker,
+                progress=lambda seconds: connection.send(("progress", seconds)),
+            )
+        except Exception as exc:  # one bad file must not stop the batch
+            connection.send(("failed", _explain(Path(input_path), exc), time.perf_counter() - started))
+        else:
+            connection.send(("done", result, time.perf_counter() - started))
 
 
 def _exit_on_signal(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
-
-
-def _worker_render(index: int, source: str, output: str, marker: str) -> tuple[str, Any, float]:
-    queue = _worker["queue"]
-    queue.put(("start", index, os.getpid()))
-    started = time.perf_counter()
-    try:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        result = render_file(
-            _worker["effect"],
-            source,
-            output,
-            _worker["settings"],
-            marker=marker,
-            progress=lambda seconds: queue.put(("progress", index, seconds)),
-        )
-    except Exception as exc:  # one bad file must not stop the batch
-        return "failed", _explain(Path(source), exc), time.perf_counter() - started
-    return "done", result, time.perf_counter() - started
 
 
 # --- batch: progress, summary ---------------------------------------------------------------------
@@ -568,7 +596,8 @@ class _Progress:
         elapsed = time.perf_counter() - self._started
         done = sum(self._done_s.values())
         speed = done / elapsed if elapsed > 0 else 0.0
-        eta = f"{(self._total_s - done) / speed:.0f} s" if speed > 0 else "?"
+        left = (self._total_s - done) / speed if speed > 0 else None
+        eta = "?" if left is None else f"{int(left // 60)}:{int(left % 60):02d}"
         share = 100 * done / self._total_s if self._total_s else 100.0
         return (
             f"[{self._files}/{len(self._todo)} files] {done:.0f}/{self._total_s:.0f} s of audio ({share:.0f} %), "

@@ -1,0 +1,150 @@
+"""Batch reamping, end to end: throughput of `neuralfx batch` and its peak memory.
+
+Prints one table:
+- engine only: WaveNetStream alone over 65,536-sample blocks, one BLAS thread, in this process:
+  the ceiling for one worker;
+- batch, 1 and 2 workers: `neuralfx batch` over a folder of mono 48 kHz PCM_24 DI files, timed
+  from start to exit (worker start-up, reading, writing included), × real time, median of repeats;
+- peak RSS: the largest process of `neuralfx batch` over a long 48 kHz stereo PCM_16 file.
+
+The model is presets/ts9.nfx when it exists, else the 24×16 PedalNet with random weights. The
+long-file RSS run uses tests/data/tiny.nfx by default, so it takes about a minute instead of
+twelve: memory does not depend on the model beyond a few MB of engine buffers, and the
+"rss, 24×16 model" row (a shorter file) shows it.
+
+    flock /tmp/neuralfx-cpu.lock python benchmarks/batch.py [--files 8] [--seconds 30] [--repeats 3]
+        [--rss-hours 1] [--rss-full-model]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["OPENBLAS_NUM_THREADS"] = "1"  # the engine-only row: one thread, like one worker
+os.environ["OMP_NUM_THREADS"] = "1"
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from neuralfx.loudness import reference_signal
+from neuralfx.models import WaveNetConfig, WaveNetStream
+from neuralfx.preset import Preset, PresetMetadata, load_preset
+
+REPO = Path(__file__).resolve().parent.parent
+TS9 = REPO / "presets" / "ts9.nfx"
+TINY = REPO / "tests" / "data" / "tiny.nfx"
+RATE = 48000
+CHUNK = 65536
+
+
+def model_preset(folder: Path) -> tuple[Path, str]:
+    if TS9.exists():
+        return TS9, "presets/ts9.nfx"
+    config = WaveNetConfig()
+    rng = np.random.default_rng(0)
+    weights = {k: (rng.standard_normal(s) * 0.1).astype(np.float32) for k, s in config.weight_shapes().items()}
+    path = Preset(config, weights, RATE, PresetMetadata(name="benchmark")).save(folder / "pedalnet-24x16.nfx")
+    return path, "24×16 PedalNet, random weights"
+
+
+def di_signal(seconds: float, channels: int, seed: int) -> np.ndarray:
+    """A guitar-like (frames, channels) signal: the loudness reference's plucks plus a little noise."""
+    plucks = reference_signal(RATE, 8.0)
+    rng = np.random.default_rng(seed)
+    frames = round(seconds * RATE)
+    tiled = np.resize(plucks, (channels, frames)) + rng.normal(0, 0.003, (channels, frames))
+    return tiled.T.astype(np.float32)
+
+
+def write_long(path: Path, seconds: float, channels: int, subtype: str) -> None:
+    """Write in one-minute pieces: the benchmark itself stays in bounded memory."""
+    with sf.SoundFile(path, "w", RATE, channels, subtype) as out:
+        minute = di_signal(60.0, channels, seed=1)
+        for start in range(0, round(seconds), 60):
+            out.write(minute[: round(min(60, seconds - start) * RATE)])
+
+
+def run_batch(in_dir: Path, out_dir: Path, preset: Path, jobs: int) -> tuple[float, int]:
+    """(wall seconds, peak RSS in bytes of the largest process) of one `neuralfx batch --force`."""
+    command = [sys.executable, "-m", "neuralfx.cli", "batch", str(in_dir), str(out_dir), "--preset", str(preset)]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*command, "--jobs", str(jobs), "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)  # its rusage covers the workers it reaped
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"neuralfx batch failed:\n{process.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def engine_speed(preset: Path, seconds: float) -> float:
+    loaded = load_preset(preset)
+    engine = WaveNetStream(loaded.config, loaded.weights)
+    audio = di_signal(seconds, 1, seed=2)[:, 0].copy()
+    started = time.perf_counter()
+    for start in range(0, audio.size, CHUNK):
+        engine.process(audio[start : start + CHUNK])
+    return seconds / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=8, help="DI files in the throughput folder")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each DI file")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rss-hours", type=float, default=1.0, help="length of the stereo file for peak RSS")
+    parser.add_argument("--rss-full-model", action="store_true", help="use the 24×16 model for the long file too")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="neuralfx-bench-") as tmp:
+        tmp = Path(tmp)
+        preset, model = model_preset(tmp)
+        folder = tmp / "DI"
+        folder.mkdir()
+        for i in range(args.files):
+            sf.write(folder / f"track{i:02d}.wav", di_signal(args.seconds, 1, seed=i), RATE, subtype="PCM_24")
+        audio_s = args.files * args.seconds
+        rows = []
+
+        engine = statistics.median(engine_speed(preset, 10.0) for _ in range(args.repeats))
+        rows.append(("engine only, 1 thread (ceiling per worker)", f"{engine:.1f}× real time", ""))
+        speeds = {}
+        for jobs in (1, 2):
+            times = [run_batch(folder, tmp / f"out{jobs}", preset, jobs)[0] for _ in range(args.repeats)]
+            speeds[jobs] = audio_s / statistics.median(times)
+            label = f"batch, {jobs} worker{'s' if jobs > 1 else ''}, {args.files} × {args.seconds:g} s mono"
+            rows.append((label, f"{speeds[jobs]:.1f}× real time", f"median of {args.repeats}"))
+        rows.append(("2 workers / 1 worker", f"{speeds[2] / speeds[1]:.2f}×", ""))
+
+        long_file = tmp / "long" / "session.wav"
+        long_file.parent.mkdir()
+        write_long(long_file, args.rss_hours * 3600, 2, "PCM_16")
+        rss_preset, rss_model = (preset, model) if args.rss_full_model else (TINY, "tiny test model")
+        elapsed, rss = run_batch(long_file.parent, tmp / "long-out", rss_preset, 1)
+        (tmp / "long-out" / "session.wav").unlink()
+        label = f"peak RSS, {args.rss_hours:g} h 48 kHz stereo PCM_16"
+        rows.append((label, f"{rss / 2**20:.0f} MB", f"{rss_model}, {elapsed:.0f} s"))
+        if not args.rss_full_model:
+            write_long(long_file, 120, 2, "PCM_16")
+            elapsed, rss = run_batch(long_file.parent, tmp / "long-out", preset, 1)
+            rows.append(("peak RSS, 2 min 48 kHz stereo PCM_16", f"{rss / 2**20:.0f} MB", f"{model}, {elapsed:.0f} s"))
+
+    print(f"model: {model}; {os.cpu_count()} CPUs; chunk {CHUNK} samples")
+    width = max(len(row[0]) for row in rows)
+    print(f"| {'measure'.ljust(width)} | result | note |")
+    print(f"|{'-' * (width + 2)}|---|---|")
+    for label, value, note in rows:
+        print(f"| {label.ljust(width)} | {value} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
