@@ -109,11 +109,6 @@ def output_suffix(input_path: Path, input_format: str, output_format: str) -> st
     return FORMAT_SUFFIXES.get(output_format, "." + output_format.lower())
 
 
-def output_frames(input_frames: int, input_rate: float, output_rate: float, tail_s: float) -> int:
-    """Frames an aligned render writes: the input's length at the output rate, plus the tail."""
-    return round(input_frames * output_rate / input_rate) + round(tail_s * output_rate)
-
-
 def read_blocks(source: sf.SoundFile, chunk_frames: int = CHUNK_FRAMES) -> Iterator[np.ndarray]:
     """Yield the file's audio as float32 (channels, n) blocks of at most `chunk_frames`."""
     while True:

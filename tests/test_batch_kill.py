@@ -1,5 +1,5 @@
 """A batch killed with SIGKILL mid-run leaves no partial output, and a rerun completes it; a worker
-killed mid-file fails just that file."""
+killed mid-file fails just that file; Ctrl-C stops cleanly."""
 
 import json
 import os
@@ -92,3 +92,17 @@ def test_a_worker_killed_mid_file_fails_that_file_and_the_rest_go_on(tmp_path: P
     assert killed == ["one.wav"]  # the longest goes first
     assert rows["one.wav"]["error"] == "its worker process died while rendering it (a crash, or killed)"
     assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == set(SECONDS) - {"one.wav"}
+
+
+def test_ctrl_c_stops_cleanly_with_exit_code_130(tmp_path: Path) -> None:
+    preset_path, session, out = make_session(tmp_path)
+    command = [sys.executable, "-m", "neuralfx.cli", "batch", str(session), str(out), "--preset", str(preset_path)]
+
+    run = start_and_wait([*command, "--jobs", "2"], out, finished=0)
+    os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+
+    assert run.wait(timeout=60) == 130
+    left = {p.name for p in out.iterdir()} - {".neuralfx-batch.lock"}
+    assert left < set(SECONDS)  # no temporary files: the workers deleted theirs
+    for name in left:
+        assert sf.info(out / name).frames == round(SECONDS[name] * 48000)
