@@ -1,0 +1,66 @@
+"""`neuralfx-gui`: the desktop app's entry point.
+
+The engine process is started with multiprocessing's spawn method, which imports the main
+module again in the new process: this module therefore imports Qt inside `main()` only, so
+the engine process loads neither Qt nor the GUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="neuralfx-gui",
+        description="neuralfx live: neural guitar pedals with a chain editor, meters and MIDI footswitches.",
+    )
+    parser.add_argument(
+        "--settings", help="keep the settings in this INI file instead of the user's (e.g. for a test rig)"
+    )
+    parser.add_argument("--autostart", action="store_true", help="start the engine at once, without a click")
+    parser.add_argument("--host-api", help='audio system, e.g. "jack" or "alsa" (overrides the saved setting)')
+    parser.add_argument("--input-file", help="loop this DI file as the input instead of the audio input")
+    parser.add_argument("--preset", help="play this preset (a name or a .nfx file) in the chain")
+    parser.add_argument("--block-size", type=int, help="frames per audio callback (not with JACK)")
+    parser.add_argument("--sample-rate", type=int, help="stream rate in Hz")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from PyQt6.QtCore import QSettings
+    from PyQt6.QtWidgets import QApplication
+
+    from .theme import apply_theme
+    from .window import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    app.setOrganizationName("neuralfx")
+    app.setApplicationName("neuralfx-gui")
+    apply_theme(app)
+    store = QSettings(args.settings, QSettings.Format.IniFormat) if args.settings else QSettings()
+    window = MainWindow(store)
+    overrides = {
+        "host_api": args.host_api,
+        "input_file": args.input_file,
+        "block_size": args.block_size,
+        "sample_rate": args.sample_rate,
+    }
+    window.override_settings({key: value for key, value in overrides.items() if value is not None})
+    window.show()
+    if args.preset:
+        window.play_preset(args.preset, then=window.start if args.autostart else None)
+    elif args.autostart:
+        window.start()
+    # Ctrl-C and `kill` close the window, which stops the engine cleanly. Python runs signal
+    # handlers between bytecodes: the window's 30 Hz timer gives it the chance.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: window.close())
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""MIDI settings: the input port, the channel filter, and a learn button for every action.
+
+MIDI learn happens in the engine (it owns the port): "Learn" arms it for one action, the next
+accepted MIDI message becomes that action's trigger, and the engine reports the new map. This
+panel shows the map it is given (`show_map`) and asks for changes through its signals.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from neuralfx.engine import EngineSettings
+from neuralfx.midi import Binding, MidiMap
+
+from .engine_link import Worker
+
+ROLES: tuple[tuple[str, Binding], ...] = (
+    ("Bypass: toggle", Binding("bypass_toggle")),
+    ("Bypass: momentary", Binding("bypass_momentary")),
+    ("Bypass: on ≥ 64", Binding("bypass_absolute")),
+    ("Next preset", Binding("next_preset")),
+    ("Previous preset", Binding("previous_preset")),
+    ("Output level", Binding("parameter", parameter="output_gain_db")),
+    ("Mix", Binding("parameter", parameter="mix")),
+    ("Input gain", Binding("parameter", parameter="input_gain_db")),
+)
+"""The actions a trigger can be learned for, besides one Program Change per preset slot."""
+
+TIPS = {
+    "bypass_toggle": "Each press (value ≥ 64) switches the effect on or off",
+    "bypass_momentary": "Press to switch, release to switch back",
+    "bypass_absolute": "Values ≥ 64 switch the effect on, values < 64 off (latching switches)",
+    "next_preset": "Plays the next preset slot (a CC press or a Program Change)",
+    "previous_preset": "Plays the previous preset slot (a CC press or a Program Change)",
+    "parameter": "A CC (an expression pedal or a knob) sweeps this over its range",
+    "preset": "A Program Change plays this slot",
+}
+
+ANY_PROGRAM = {"action": "preset"}
+"""The binding "Program Change n plays slot n+1"."""
+
+
+def role(binding: dict | Binding) -> tuple:
+    """What a learned binding replaces (the same key as MidiMap's learn)."""
+    b = binding if isinstance(binding, Binding) else Binding.from_dict(binding)
+    return b.action, b.slot, b.parameter
+
+
+def trigger_text(bindings: list[dict]) -> str:
+    texts = []
+    for b in bindings:
+        if b.get("control") is not None:
+            texts.append(f"CC {b['control']}")
+        elif b.get("program") is not None:
+            texts.append(f"Program {b['program']}")
+    return ", ".join(texts) or "—"
+
+
+class MidiPanel(QWidget):
+    """Signals:
+    learn_requested(dict): arm MIDI learn for this binding (`Binding.to_dict()`).
+    learn_cancelled().
+    map_changed(dict): use this MIDI map (`MidiMap.to_dict()`).
+    ports_edited(): the port settings changed (they apply when the engine starts).
+    """
+
+    learn_requested = pyqtSignal(dict)
+    learn_cancelled = pyqtSignal()
+    map_changed = pyqtSignal(dict)
+    ports_edited = pyqtSignal()
+
+    def __init__(self, worker: Worker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.midi_api: str | None = None
+        self.midi_map = MidiMap.default().to_dict()
+        self.learning: dict | None = None
+        self.slot_names: list[str] = []
+        self.running = False
+
+        self.port = QComboBox()
+        self.port.setEditable(True)
+        self.port.addItem("(none)", None)
+        self.port.setToolTip("A MIDI port to listen to: its name, or a part of it")
+        scan = QPushButton("Scan")
+        scan.clicked.connect(self.scan_ports)
+        port_row = QHBoxLayout()
+        port_row.addWidget(self.port, 1)
+        port_row.addWidget(scan)
+        self.own_port = QLineEdit()
+        self.own_port.setPlaceholderText("e.g. footswitch (empty: none)")
+        self.own_port.setToolTip("Create a MIDI input port with this name, for a controller or DAW to connect to")
+        self.channel = QComboBox()
+        self.channel.addItem("All channels", None)
+        for channel in range(16):
+            self.channel.addItem(f"Channel {channel + 1}", channel)
+        self.any_program = QCheckBox("Program Change n plays slot n + 1")
+        self.listening = QLabel()
+        self.listening.setObjectName("hint")
+        self.listening.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Listen to port", port_row)
+        form.addRow("Own port", self.own_port)
+        form.addRow("Channel", self.channel)
+
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Action", "Trigger", "", ""])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.learn_buttons: dict[tuple, QPushButton] = {}
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.listening)
+        layout.addWidget(self.any_program)
+        layout.addWidget(self.table, 1)
+
+        self.port.currentTextChanged.connect(lambda text: self.ports_edited.emit())
+        self.own_port.editingFinished.connect(self.ports_edited)
+        self.channel.currentIndexChanged.connect(self._channel_chosen)
+        self.any_program.toggled.connect(self._any_program_toggled)
+        self._rebuild()
+
+    # --- settings ---------------------------------------------------------------------------------
+    def load(self, settings: EngineSettings) -> None:
+        self.port.blockSignals(True)
+        if settings.midi_port and self.port.findData(settings.midi_port) < 0:
+            self.port.addItem(settings.midi_port, settings.midi_port)
+        self.port.setCurrentIndex(max(0, self.port.findData(settings.midi_port)))
+        self.port.blockSignals(False)
+        self.own_port.setText(settings.midi_virtual_port or "")
+
+    def apply_to(self, settings: EngineSettings) -> None:
+        text = self.port.currentText().strip()
+        settings.midi_port = None if not text or text == "(none)" else text
+        settings.midi_virtual_port = self.own_port.text().strip() or None
+
+    def scan_ports(self) -> None:
+        """List the MIDI ports (in the background)."""
+        from neuralfx.engine import list_midi_ports
+
+        api = self.midi_api
+        self._worker.run(lambda: list_midi_ports(api), self._show_ports, self._scan_failed)
+
+    def _show_ports(self, names: list[str]) -> None:
+        chosen = self.port.currentText()
+        self.port.blockSignals(True)
+        self.port.clear()
+        self.port.addItem("(none)", None)
+        for name in names:
+            self.port.addItem(name, name)
+        self.port.setCurrentText(chosen)
+        self.port.blockSignals(False)
+        if not names:
+            self.listening.setText("No MIDI ports found. Use an own port, and connect your controller to it.")
+
+    def _scan_failed(self, message: str) -> None:
+        self.listening.setText(f"Cannot list MIDI ports: {message}")
+
+    # --- the map ----------------------------------------------------------------------------------
+    def show_map(
+        self, midi_map: dict, learning: dict | None, slot_names: list[str], running: bool, ports: tuple = ()
+    ) -> None:
+        """Show the engine's map, what it is learning, the slots and the ports it listens to."""
+        rebuild = list(slot_names) != self.slot_names
+        self.midi_map, self.learning, self.slot_names, self.running = midi_map, learning, list(slot_names), running
+        if running:
+            self.listening.setText(
+                "Listening to " + ", ".join(ports) if ports else "No MIDI port: choose one, then restart the engine."
+            )
+        else:
+            self.listening.setText("MIDI learn works while the engine runs.")
+        self.channel.blockSignals(True)
+        self.channel.setCurrentIndex(max(0, self.channel.findData(midi_map.get("channel"))))
+        self.channel.blockSignals(False)
+        self.any_program.blockSignals(True)
+        self.any_program.setChecked(ANY_PROGRAM in midi_map["bindings"])
+        self.any_program.blockSignals(False)
+        if rebuild:
+            self._rebuild()
+        else:
+            self._refresh()
+
+    def roles(self) -> list[tuple[str, Binding]]:
+        slots = [(f"Slot {i + 1}: {name}", Binding("preset", slot=i)) for i, name in enumerate(self.slot_names)]
+        return [*ROLES, *slots]
+
+    def _rebuild(self) -> None:
+        roles = self.roles()
+        self.table.setRowCount(len(roles))
+        self.learn_buttons = {}
+        for row, (label, binding) in enumerate(roles):
+            item = QTableWidgetItem(label)
+            item.setToolTip(TIPS[binding.action])
+            self.table.setItem(row, 0, item)
+            self.table.setItem(row, 1, QTableWidgetItem())
+            learn = QPushButton("Learn")
+            learn.setCheckable(True)
+            learn.clicked.connect(lambda checked, b=binding: self._learn_clicked(b, checked))
+            clear = QPushButton("Clear")
+            clear.clicked.connect(lambda checked=False, b=binding: self.clear(b))
+            self.table.setCellWidget(row, 2, learn)
+            self.table.setCellWidget(row, 3, clear)
+            self.learn_buttons[role(binding)] = learn
+        self._refresh()
+
+    def _refresh(self) -> None:
+        waiting = role(self.learning) if self.learning else None
+        for row, (_, binding) in enumerate(self.roles()):
+            key = role(binding)
+            bound = [b for b in self.midi_map["bindings"] if role(b) == key]
+            self.table.item(row, 1).setText("waiting for MIDI…" if key == waiting else trigger_text(bound))
+            button = self.learn_buttons[key]
+            button.setChecked(key == waiting)
+            button.setText("Cancel" if key == waiting else "Learn")
+            button.setEnabled(self.running)
+
+    def trigger_of(self, binding: Binding) -> str:
+        """The trigger shown for an action (e.g. "CC 102")."""
+        row = [role(b) for _, b in self.roles()].index(role(binding))
+        return self.table.item(row, 1).text()
+
+    def _learn_clicked(self, binding: Binding, checked: bool) -> None:
+        if checked:
+            self.learn_requested.emit(binding.to_dict())
+        else:
+            self.learn_cancelled.emit()
+
+    def clear(self, binding: Binding) -> None:
+        """Remove the triggers of an action."""
+        key = role(binding)
+        self._change(bindings=[b for b in self.midi_map["bindings"] if role(b) != key])
+
+    def _channel_chosen(self) -> None:
+        self._change(channel=self.channel.currentData())
+
+    def _any_program_toggled(self, on: bool) -> None:
+        others = [b for b in self.midi_map["bindings"] if b != ANY_PROGRAM]
+        self._change(bindings=[*others, ANY_PROGRAM] if on else others)
+
+    def _change(self, **changes) -> None:
+        self.midi_map = MidiMap.from_dict({**self.midi_map, **changes}).to_dict()
+        self._refresh()
+        self.map_changed.emit(self.midi_map)

@@ -1,0 +1,445 @@
+"""The main window: the panels, the engine link, the 30 Hz poll, and the saved settings."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from neuralfx.chain import Chain
+from neuralfx.engine import EngineEvent, EngineSettings, EngineState, LiveEngine
+from neuralfx.engine.devices import midi_api_for
+from neuralfx.midi import MidiMap
+from neuralfx.pedal import NeuralPedal
+from neuralfx.preset import load_preset
+
+from .chain_editor import ChainEditor
+from .chain_model import ChainModel
+from .device_panel import DevicePanel
+from .engine_link import EngineLink, Worker
+from .footswitch import Footswitch
+from .meters import LevelMeter
+from .midi_panel import MidiPanel
+from .presets_panel import PresetBrowser
+from .scope import ScopeView
+
+POLL_MS = 33
+"""About 30 Hz: each tick polls events, reads the meters and draws the scope."""
+
+WARNING_HOLD_S = 5.0
+FOOTSWITCH_KEYS = ("Space", "B")
+
+
+def neural_entry(preset_path: str | Path) -> tuple[dict, str]:
+    """The chain entry of a preset as a neural pedal with default settings, and the preset's
+    name (reads the file)."""
+    preset = load_preset(preset_path)
+    return Chain([NeuralPedal(preset)]).to_dict()["effects"][0], preset.name
+
+
+class MainWindow(QMainWindow):
+    """neuralfx's main window.
+
+    Args:
+        store: where the settings live (tests give a QSettings file under tmp_path).
+    """
+
+    def __init__(self, store: QSettings) -> None:
+        super().__init__()
+        self.store = store
+        self.setWindowTitle("neuralfx")
+        settings = self._load_engine_settings()
+        self.link = EngineLink(LiveEngine(settings), self)
+        self.background = Worker(1, self)
+        self.running = False
+        self.midi_map: dict = settings.midi_map or MidiMap.default().to_dict()
+        self._last_counts = (0, 0)  # the engine's non-finite and clipped counters
+        self._nan_until = self._clip_until = 0.0
+        self._preset_names: dict[str, str] = {}  # chain-file preset reference → preset name
+
+        self._build(settings)
+        self.link.reported.connect(self._on_event)
+        self.link.failed.connect(self.show_error)
+        self._save_timer = QTimer(self, singleShot=True, interval=500)
+        self._save_timer.timeout.connect(self.save_settings)
+        self.timer = QTimer(self, interval=POLL_MS)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+        self._restore_view()
+        self.browser.rescan()
+        self._show_stopped("")
+
+    # --- building ---------------------------------------------------------------------------------
+    def _build(self, settings: EngineSettings) -> None:
+        self.start_button = QPushButton("▶  Start")
+        self.start_button.setObjectName("startButton")
+        self.start_button.setToolTip("Start or stop the audio engine")
+        self.start_button.clicked.connect(self.start_or_stop)
+        self.program_label = QLabel("—")
+        self.program_label.setObjectName("programName")
+        self.program_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.previous_button = QPushButton("◀")
+        self.next_button = QPushButton("▶")
+        self.previous_button.setToolTip("Previous preset slot")
+        self.next_button.setToolTip("Next preset slot")
+        self.previous_button.clicked.connect(lambda: self._command("previous_preset"))
+        self.next_button.clicked.connect(lambda: self._command("next_preset"))
+        for button in (self.previous_button, self.next_button):
+            button.setObjectName("stepButton")
+        self.engine_label = QLabel()
+        self.cpu_label, self.xrun_label, self.latency_label = QLabel(), QLabel(), QLabel()
+        self.warning_label = QLabel()
+        self.warning_label.setObjectName("warning")
+        for label in (self.engine_label, self.cpu_label, self.xrun_label, self.latency_label):
+            label.setObjectName("chip")
+        top = QHBoxLayout()
+        top.addWidget(self.start_button)
+        top.addSpacing(12)
+        top.addWidget(self.previous_button)
+        top.addWidget(self.program_label, 1)
+        top.addWidget(self.next_button)
+        top.addSpacing(12)
+        for label in (self.warning_label, self.engine_label, self.cpu_label, self.xrun_label, self.latency_label):
+            top.addWidget(label)
+
+        self.browser = PresetBrowser(self.background)
+        self.browser.opened = self._load_json("opened_presets", [])
+        self.browser.set_slots(settings.presets)
+        self.browser.play_requested.connect(self.play_preset)
+        self.browser.slots_changed.connect(self._slots_changed)
+        self.browser.slot_chosen.connect(lambda slot: self._command("select_preset", slot))
+        self.browser.edited.connect(self.save_soon)
+        self.device_panel = DevicePanel(self.background)
+        self.device_panel.load(settings)
+        self.device_panel.edited.connect(self._settings_edited)
+        self.midi_panel = MidiPanel(self.background)
+        self.midi_panel.load(settings)
+        self.midi_panel.midi_api = midi_api_for(settings.host_api, None)
+        self.midi_panel.learn_requested.connect(lambda binding: self._command("midi_learn", binding))
+        self.midi_panel.learn_cancelled.connect(lambda: self._command("cancel_midi_learn"))
+        self.midi_panel.map_changed.connect(self._midi_map_changed)
+        self.midi_panel.ports_edited.connect(self._settings_edited)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.browser, "Presets")
+        self.tabs.addTab(self.device_panel, "Audio")
+        self.tabs.addTab(self.midi_panel, "MIDI")
+
+        self.editor = ChainEditor(self._load_chain_model(settings))
+        self.editor.chain_changed.connect(self._chain_changed)
+        self.editor.parameter_changed.connect(self._parameter_changed)
+        self.editor.edited.connect(self.save_soon)
+        self.scope = ScopeView()
+        self.scope_mode = QComboBox()
+        self.scope_mode.addItem("Spectrum", "spectrum")
+        self.scope_mode.addItem("Waveform", "waveform")
+        self.scope_mode.currentIndexChanged.connect(lambda: self.scope.set_mode(self.scope_mode.currentData()))
+        self.scope_mode.setCurrentIndex(max(0, self.scope_mode.findData(self.store.value("scope_mode", "spectrum"))))
+        scope_header = QHBoxLayout()
+        scope_title = QLabel("Output")
+        scope_title.setObjectName("sectionTitle")
+        scope_header.addWidget(scope_title)
+        scope_header.addStretch()
+        scope_header.addWidget(self.scope_mode)
+        scope_box = QWidget()
+        scope_layout = QVBoxLayout(scope_box)
+        scope_layout.setContentsMargins(0, 0, 0, 0)
+        scope_layout.addLayout(scope_header)
+        scope_layout.addWidget(self.scope)
+        self.center = QSplitter(Qt.Orientation.Vertical)
+        self.center.addWidget(self.editor)
+        self.center.addWidget(scope_box)
+        self.center.setSizes([450, 280])
+
+        self.input_meter, self.output_meter = LevelMeter("IN"), LevelMeter("OUT")
+        self.footswitch = Footswitch()
+        self.footswitch.pressed_by_user.connect(lambda bypassed: self._command("set_bypass", bypassed))
+        for key in FOOTSWITCH_KEYS:
+            QShortcut(QKeySequence(key), self, activated=self.footswitch.press)
+        meters = QHBoxLayout()
+        meters.addStretch()
+        meters.addWidget(self.input_meter)
+        meters.addWidget(self.output_meter)
+        meters.addStretch()
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addLayout(meters, 1)
+        right_layout.addWidget(self.footswitch)
+
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.tabs)
+        self.split.addWidget(self.center)
+        self.split.addWidget(right)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([340, 760, 180])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(top)
+        layout.addWidget(self.split, 1)
+        self.setCentralWidget(central)
+        self.resize(1280, 800)
+
+    # --- starting and stopping --------------------------------------------------------------------
+    def engine_settings(self) -> EngineSettings:
+        """The settings the engine starts with: devices, MIDI, slots, the chain and the map."""
+        settings = EngineSettings.from_dict(self.link.engine.settings.to_dict())
+        self.device_panel.apply_to(settings)
+        self.midi_panel.apply_to(settings)
+        settings.presets = list(self.browser.slots)
+        settings.chain = self.editor.model.engine_chain() if self.editor.model.effects else None
+        settings.chain_name = ""
+        settings.midi_map = self.midi_map
+        return settings
+
+    def override_settings(self, values: dict) -> None:
+        """Use these EngineSettings fields (e.g. from the command line) instead of the saved ones."""
+        settings = EngineSettings.from_dict({**self.engine_settings().to_dict(), **values})  # validates
+        self.device_panel.load(settings)
+
+    def start_or_stop(self) -> None:
+        if self.running:
+            self.stop()
+        else:
+            self.start()
+
+    def start(self) -> None:
+        """Start the engine with the current settings (the process starts in the background)."""
+        settings = self.engine_settings()
+        self.save_settings()
+        self.start_button.setEnabled(False)
+        self.engine_label.setText("Starting…")
+
+        def start(engine: LiveEngine) -> None:
+            engine.stop()  # tidies up after an engine that ended by itself (no-op otherwise)
+            engine.settings = settings
+            engine.start(wait=False)
+
+        self.link.submit(start, failed=self._show_stopped)
+
+    def stop(self) -> None:
+        self.start_button.setEnabled(False)
+        self.link.submit(lambda engine: engine.stop(), lambda _: self._show_stopped(""))
+
+    def _command(self, name: str, *args) -> None:
+        """Send a command if the engine runs (otherwise there is nothing to tell it)."""
+        if self.running:
+            self.link.command(name, *args)
+
+    # --- the engine's reports ---------------------------------------------------------------------
+    def _on_event(self, event: EngineEvent) -> None:
+        if event.state is not None:
+            self._show_state(event.state)
+        if event.kind == "learned":
+            self.save_settings()
+        elif event.kind == "error":
+            self.show_error(event.message)
+        elif event.kind == "stopped":
+            self._show_stopped(event.message)
+
+    def _show_state(self, state: EngineState) -> None:
+        if not state.running:
+            return
+        if not self.running:
+            self.running = True
+            self.start_button.setText("■  Stop")
+            self.start_button.setEnabled(True)
+            self.start_button.setProperty("running", True)
+            self._repolish(self.start_button)
+            self._last_counts = (0, 0)
+            source = f"loop {Path(state.input_file).name}" if state.input_file else state.input_device
+            self.engine_label.setText(f"{_short_api(state.host_api)} · {source} → {state.output_device}")
+        self.footswitch.setEnabled(True)
+        self.footswitch.show_bypassed(state.bypassed)
+        self.program_label.setText(self._program_title(state) + ("  (loading…)" if state.loading else ""))
+        self.program_label.setToolTip(state.program_name)
+        self.browser.show_current_slot(state.slot)
+        self.editor.follow(state.chain)
+        if state.midi_map and state.midi_map != self.midi_map:
+            self.midi_map = state.midi_map
+            self.save_soon()
+        self.midi_panel.show_map(self.midi_map, state.midi_learning, self.browser.slot_names(), True, state.midi_ports)
+
+    def _program_title(self, state: EngineState) -> str:
+        """The playing preset's name (the chain editor shows the rest), else the program's name."""
+        neural = [e["preset"] for e in (state.chain or {}).get("effects", []) if e["type"] == "neural"]
+        if state.slot is not None or not neural:
+            return state.program_name
+        reference = neural[0]  # a preset name (in a preset folder) or a path, as chain files hold it
+        if reference in self._preset_names:
+            return self._preset_names[reference]
+        for info in self.browser.infos.values():
+            if str(info.path) == reference or info.path.stem == reference:
+                return info.name
+        return Path(reference).stem
+
+    def _show_stopped(self, message: str) -> None:
+        self.running = False
+        self.start_button.setText("▶  Start")
+        self.start_button.setEnabled(True)
+        self.start_button.setProperty("running", False)
+        self._repolish(self.start_button)
+        self.footswitch.setEnabled(False)
+        self.footswitch.update()
+        self.input_meter.reset()
+        self.output_meter.reset()
+        self.scope.clear()
+        self.cpu_label.setText("CPU —")
+        self.xrun_label.setText("xruns —")
+        self.latency_label.setText("latency —")
+        self.warning_label.setText("")
+        self.engine_label.setText("Stopped")
+        if message:
+            self.show_error(f"The engine stopped: {message}")
+        self.midi_panel.show_map(self.midi_map, None, self.browser.slot_names(), False)
+
+    def show_error(self, message: str) -> None:
+        self.statusBar().setStyleSheet("color: #ff6b5b")
+        self.statusBar().showMessage(message, 15000)
+
+    def _tick(self) -> None:
+        self.link.poll()
+        if not self.running:
+            return
+        meters = self.link.meters()
+        now = time.monotonic()
+        self.input_meter.show_levels(meters.input_peak_db, meters.input_rms_db, now)
+        self.output_meter.show_levels(meters.output_peak_db, meters.output_rms_db, now)
+        non_finite, clipped = self._last_counts
+        if meters.non_finite > non_finite:
+            self._nan_until = now + WARNING_HOLD_S
+        if meters.clipped > clipped:
+            self._clip_until = now + WARNING_HOLD_S
+            self.output_meter.flag_clip(now)
+        self._last_counts = (meters.non_finite, meters.clipped)
+        warnings = [
+            text for until, text in ((self._nan_until, "NaN silenced"), (self._clip_until, "CLIP")) if now < until
+        ]
+        _set_text(self.warning_label, "  ".join(warnings))
+        _set_text(self.cpu_label, f"CPU {100 * meters.cpu_load:.0f} % (max {100 * meters.cpu_load_max:.0f} %)")
+        _set_text(self.xrun_label, f"xruns {meters.xruns}")
+        if self.xrun_label.property("bad") != (meters.xruns > 0):
+            self.xrun_label.setProperty("bad", meters.xruns > 0)
+            self._repolish(self.xrun_label)
+        _set_text(self.latency_label, f"{meters.latency_ms:.1f} ms · {meters.sample_rate / 1000:g} kHz")
+        if self.scope.isVisible():
+            self.scope.show_samples(self.link.scope(self.scope.samples_needed), meters.sample_rate or 48000)
+
+    # --- what the panels ask for ------------------------------------------------------------------
+    def play_preset(self, path: str | Path, then: Callable[[], None] | None = None) -> None:
+        """Play a preset in place of the chain's neural pedal (the file is read in the background)."""
+
+        def played(result: tuple[dict, str]) -> None:
+            entry, name = result
+            self._preset_names[entry["preset"]] = name
+            self.editor.play_preset(entry)
+            if then is not None:
+                then()
+
+        self.background.run(lambda: neural_entry(path), played, self.show_error)
+
+    def _chain_changed(self, chain: dict) -> None:
+        self._command("load_chain", chain)
+        self.save_soon()
+
+    def _parameter_changed(self, name: str, value, effect: int) -> None:
+        if self.running:
+            self.link.command("set_parameter", name, value, effect=effect)
+
+    def _slots_changed(self, slots: list[str]) -> None:
+        self._command("set_presets", slots)
+        if not self.running:
+            self.midi_panel.show_map(self.midi_map, None, self.browser.slot_names(), False)
+
+    def _midi_map_changed(self, midi_map: dict) -> None:
+        self.midi_map = midi_map
+        self._command("set_midi_map", midi_map)
+        self.save_soon()
+
+    def _settings_edited(self) -> None:
+        self.midi_panel.midi_api = midi_api_for(self.device_panel.host_api.currentData(), None)
+        if self.running:
+            self.statusBar().setStyleSheet("")
+            self.statusBar().showMessage("Restart the engine (Stop, Start) to use the new audio or MIDI settings.")
+        self.save_soon()
+
+    # --- settings ---------------------------------------------------------------------------------
+    def _load_json(self, key: str, default):
+        text = self.store.value(key)
+        if not text:
+            return default
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError):
+            return default
+
+    def _load_engine_settings(self) -> EngineSettings:
+        try:
+            return EngineSettings.from_dict(self._load_json("engine", {}))
+        except (TypeError, ValueError):
+            return EngineSettings()  # damaged or from an incompatible version: start afresh
+
+    def _load_chain_model(self, settings: EngineSettings) -> ChainModel:
+        try:
+            return ChainModel.from_dict(self._load_json("chain_editor", {"effects": []}))
+        except (KeyError, TypeError, ValueError):
+            model = ChainModel()
+            model.follow(settings.chain)
+            return model
+
+    def save_soon(self) -> None:
+        self._save_timer.start()
+
+    def save_settings(self) -> None:
+        """Write the settings to the store now."""
+        self._save_timer.stop()
+        self.store.setValue("engine", json.dumps(self.engine_settings().to_dict()))
+        self.store.setValue("chain_editor", json.dumps(self.editor.model.to_dict()))
+        self.store.setValue("opened_presets", json.dumps(self.browser.opened))
+        self.store.setValue("scope_mode", self.scope_mode.currentData())
+        self.store.setValue("geometry", self.saveGeometry())
+        self.store.setValue("splitter", self.split.saveState())
+        self.store.setValue("tab", self.tabs.currentIndex())
+        self.store.sync()
+
+    def _restore_view(self) -> None:
+        if self.store.value("geometry") is not None:
+            self.restoreGeometry(self.store.value("geometry"))
+        if self.store.value("splitter") is not None:
+            self.split.restoreState(self.store.value("splitter"))
+        self.tabs.setCurrentIndex(int(self.store.value("tab", 0)))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.timer.stop()
+        self.save_settings()
+        self.background.wait()
+        self.link.shutdown()
+        super().closeEvent(event)
+
+    @staticmethod
+    def _repolish(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:  # setText relayouts: skip it when nothing changed
+        label.setText(text)
+
+
+def _short_api(name: str) -> str:
+    return "JACK" if "jack" in name.lower() else name

@@ -1,0 +1,70 @@
+"""MIDI learn from the GUI: Learn → a CC through JACK → the engine binds it → the table shows it,
+the settings keep it, and the CC then does its job."""
+
+import json
+
+from gui_helpers import (
+    TIMEOUT_MS,
+    TINY,
+    JackMidiSender,
+    open_window,
+    play,
+    renamed_preset,
+    settings_store,
+    start,
+)
+from jack_fixtures import jack  # noqa: F401  (a fixture: the test JACK server)
+
+from neuralfx.midi import Binding
+
+NEXT = Binding("next_preset")
+
+
+def test_learn_next_preset(qtbot, tmp_path, monkeypatch, jack):  # noqa: F811
+    second = renamed_preset(tmp_path / "second.nfx", "second")
+    window = open_window(qtbot, tmp_path, monkeypatch, midi=True)
+    window.browser.set_slots([str(TINY), str(second)])
+    play(qtbot, window, TINY)
+    start(qtbot, window)
+    panel = window.midi_panel
+    assert panel.trigger_of(Binding("bypass_toggle")) == "CC 102"  # the default map
+    assert panel.trigger_of(NEXT) == "—"
+    sender = JackMidiSender(window.link.engine.state.midi_ports[0])
+    try:
+        panel.learn_buttons[("next_preset", None, None)].click()
+        qtbot.waitUntil(lambda: window.link.engine.state.midi_learning == {"action": "next_preset"}, timeout=TIMEOUT_MS)
+        assert panel.trigger_of(NEXT) == "waiting for MIDI…"
+
+        sender.send(bytes([0xB3, 0, 127]))  # bank select: learning skips it
+        sender.send(bytes([0xB3, 80, 127]))  # CC80 on MIDI channel 4
+        qtbot.waitUntil(lambda: panel.trigger_of(NEXT) == "CC 80", timeout=TIMEOUT_MS)
+        assert {"action": "next_preset", "control": 80} in window.midi_map["bindings"]
+        assert not panel.learn_buttons[("next_preset", None, None)].isChecked()
+
+        saved = json.loads(settings_store(tmp_path).value("engine"))["midi_map"]
+        assert {"action": "next_preset", "control": 80} in saved["bindings"]
+        assert {"action": "bypass_toggle", "control": 102} in saved["bindings"]
+
+        sender.send(bytes([0xB3, 80, 127]))  # now it steps through the slots
+        qtbot.waitUntil(lambda: window.browser.current_slot == 0, timeout=TIMEOUT_MS)
+        sender.send(bytes([0xB3, 80, 0]))
+        sender.send(bytes([0xB3, 80, 127]))
+        qtbot.waitUntil(lambda: window.browser.current_slot == 1, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: window.program_label.text() == "second", timeout=TIMEOUT_MS)
+    finally:
+        sender.close()
+
+
+def test_clear_and_channel_filter_reach_the_engine_and_settings(qtbot, tmp_path, monkeypatch, jack):  # noqa: F811
+    window = open_window(qtbot, tmp_path, monkeypatch, midi=True)
+    play(qtbot, window, TINY)
+    start(qtbot, window)
+    panel = window.midi_panel
+    panel.clear(Binding("bypass_toggle"))
+    panel.channel.setCurrentIndex(panel.channel.findData(9))  # MIDI channel 10
+    qtbot.waitUntil(lambda: window.link.engine.state.midi_map.get("channel") == 9, timeout=TIMEOUT_MS)
+    engine_map = window.link.engine.state.midi_map
+    assert engine_map["bindings"] == [{"action": "preset"}]
+    assert panel.trigger_of(Binding("bypass_toggle")) == "—"
+    window.save_settings()
+    assert json.loads(settings_store(tmp_path).value("engine"))["midi_map"] == engine_map
