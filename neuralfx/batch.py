@@ -332,7 +332,7 @@ def _plan(in_root: Path, out_root: Path, settings: RenderSettings, fingerprint: 
             marker=_marker(fingerprint, settings, stat.st_size, stat.st_mtime_ns, spec.format, spec.subtype),
         )
         if not output.resolve().is_relative_to(out_root):
-            outcome.status, outcome.error = "failed", f"{output.parent} leads outside OUT_DIR (a symlink): not writing"
+            outcome.status, outcome.error = "failed", f"{output} leads outside OUT_DIR through a symlink: not writing"
         elif not force and _is_complete(output, outcome.marker):
             outcome.status = "skipped"
         plan.append(outcome)

@@ -92,3 +92,17 @@ def test_inputs_that_would_share_an_output_both_fail(session: Path, tmp_path: Pa
     assert rows["gtr.wav"]["error"] == "gtr.mp3 would write the same output; rename one"
     assert rows["bass.flac"]["status"] == "done"
     assert not (tmp_path / "out" / "gtr.wav").exists()
+
+
+def test_a_symlink_in_out_dir_leading_to_the_inputs_is_not_written_through(session: Path, tmp_path: Path) -> None:
+    (session / "sub").mkdir()
+    sf.write(session / "sub" / "take.wav", guitarish(0.2).T, 48000)
+    original = (session / "sub" / "take.wav").read_bytes()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "sub").symlink_to(session / "sub")
+    report = tmp_path / "report.json"
+    assert batch(str(session), str(tmp_path / "out"), "--report", str(report)) == 1
+    rows = {row["input"]: row for row in json.loads(report.read_text())["files"]}
+    assert rows["sub/take.wav"]["error"].endswith("leads outside OUT_DIR through a symlink: not writing")
+    assert (session / "sub" / "take.wav").read_bytes() == original
+    assert rows["gtr.wav"]["status"] == "done"
