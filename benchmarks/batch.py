@@ -1,8 +1,8 @@
 """Batch reamping, end to end: throughput of `neuralfx batch` and its peak memory.
 
 Prints one table:
-- engine only: WaveNetStream alone over 65,536-sample blocks, one BLAS thread, in this process:
-  the ceiling for one worker;
+- engine only: WaveNetStream alone over 65,536-sample blocks, one BLAS thread, in one process,
+  then in two processes at once (their speeds summed): the ceilings for one and two workers;
 - batch, 1 and 2 workers: `neuralfx batch` over a folder of mono 48 kHz PCM_24 DI files, timed
   from start to exit (worker start-up, reading, writing included), × real time, median of repeats;
 - peak RSS: the largest process of `neuralfx batch` over a long 48 kHz stereo PCM_16 file.
@@ -24,6 +24,7 @@ os.environ["OPENBLAS_NUM_THREADS"] = "1"  # the engine-only row: one thread, lik
 os.environ["OMP_NUM_THREADS"] = "1"
 
 import argparse
+import multiprocessing
 import statistics
 import subprocess
 import sys
@@ -96,6 +97,25 @@ def engine_speed(preset: Path, seconds: float) -> float:
     return seconds / (time.perf_counter() - started)
 
 
+def _engine_worker(preset: Path, seconds: float, barrier, results) -> None:
+    barrier.wait()  # start together: the point is to measure both cores busy at once
+    results.put(engine_speed(preset, seconds))
+
+
+def engine_speed_parallel(preset: Path, seconds: float, processes: int) -> float:
+    """Summed speed of `processes` engines running at once: what the hardware gives the workers."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.SimpleQueue()
+    workers = [
+        context.Process(target=_engine_worker, args=(preset, seconds, barrier, results)) for _ in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(results.get() for _ in workers)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=8, help="DI files in the throughput folder")
@@ -116,7 +136,9 @@ def main() -> None:
         rows = []
 
         engine = statistics.median(engine_speed(preset, 10.0) for _ in range(args.repeats))
-        rows.append(("engine only, 1 thread (ceiling per worker)", f"{engine:.1f}× real time", ""))
+        rows.append(("engine only, 1 process", f"{engine:.1f}× real time", "ceiling for 1 worker"))
+        both = statistics.median(engine_speed_parallel(preset, 10.0, 2) for _ in range(args.repeats))
+        rows.append(("engine only, 2 processes at once (summed)", f"{both:.1f}× real time", "ceiling for 2 workers"))
         speeds = {}
         for jobs in (1, 2):
             times = [run_batch(folder, tmp / f"out{jobs}", preset, jobs)[0] for _ in range(args.repeats)]
