@@ -9,10 +9,13 @@ client fail fast instead of starting a server of its own.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import os
 import shutil
+import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +36,11 @@ class JackServer:
     sample_rate: int
 
 
+def _die_with_parent() -> None:
+    """In the jackd child: get SIGTERM when the test process dies, even if it is killed outright."""
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG (Linux)
+
+
 def _realtime_allowed() -> bool:
     """Real-time scheduling (root, or an rtprio limit) keeps the dummy clock steady on a busy machine."""
     try:
@@ -50,12 +58,15 @@ def jack_server(period: int = 256, sample_rate: int = 48000) -> Iterator[JackSer
     command = ["jackd", "-n", name, *realtime, "-d", "dummy", "-r", str(sample_rate), "-p", str(period)]
     saved = {key: os.environ.get(key) for key in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tempfile.TemporaryFile("w+")  # a pipe nobody reads would stall jackd once full
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     try:
         waited = subprocess.run(["jack_wait", "-s", name, "-w", "-t", "10"], capture_output=True, text=True)
         if waited.returncode != 0 or server.poll() is not None:
             server.kill()
-            raise RuntimeError(f"jackd did not start: {' '.join(command)}\n{server.communicate()[0]}")
+            server.wait()
+            log.seek(0)
+            raise RuntimeError(f"jackd did not start: {' '.join(command)}\n{log.read()}")
         yield JackServer(name, period, sample_rate)
     finally:
         server.terminate()
@@ -64,6 +75,7 @@ def jack_server(period: int = 256, sample_rate: int = 48000) -> Iterator[JackSer
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        log.close()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -12,11 +12,9 @@ import numpy as np
 
 from ..chain import Chain
 from ..midi import Binding, MidiMap
-from ..pedal import NeuralPedal
-from ..preset import load_preset
 from .events import EngineError, EngineEvent, EngineState
 from .meters import Meters, SharedMeters
-from .program import chain_name
+from .program import chain_name, preset_description
 from .settings import EngineSettings
 
 
@@ -155,8 +153,8 @@ class LiveEngine:
     # --- commands ---------------------------------------------------------------------------
     def load_preset(self, name_or_path: str | Path) -> None:
         """Play a preset (name or path) on its own, crossfading from what plays now."""
-        preset = load_preset(name_or_path)
-        self.load_chain(Chain([NeuralPedal(preset)]), name=preset.name)
+        name, description = preset_description(name_or_path)
+        self.load_chain(description, name=name)
 
     def load_chain(self, chain: Chain | dict | str | Path, name: str | None = None) -> None:
         """Play a chain (a Chain, a `Chain.to_dict()` dict or a chain file), crossfading from
@@ -173,8 +171,6 @@ class LiveEngine:
 
     def set_presets(self, names_or_paths: list[str | Path]) -> None:
         """Set the preset slots that next/previous and Program Change select from."""
-        from .process import preset_description
-
         slots = [preset_description(str(p)) for p in names_or_paths]
         self.settings.presets = [str(p) for p in names_or_paths]
         self._send_if_running("set_presets", slots)

@@ -31,14 +31,12 @@ import numpy as np
 
 from ..chain import Chain
 from ..midi import Binding, MidiMap, MidiParser
-from ..pedal import NeuralPedal
-from ..preset import load_preset
 from .devices import find_device, find_host_api, midi_api_for
 from .events import EngineEvent, EngineState
 from .looped_file import LoopedFile
 from .meters import SharedMeters
 from .processor import LiveProcessor
-from .program import LiveProgram, chain_name
+from .program import LiveProgram, chain_name, preset_description
 from .recorder import Recorder
 from .settings import EngineSettings
 
@@ -88,12 +86,6 @@ def set_jack_client_name(name: str) -> None:
     if setter is not None:
         _jack_client_name = ctypes.create_string_buffer(name.encode())
         setter(_jack_client_name)
-
-
-def preset_description(name_or_path: str) -> tuple[str, dict]:
-    """(display name, chain description) of a one-pedal program."""
-    preset = load_preset(name_or_path)
-    return preset.name, Chain([NeuralPedal(preset)]).to_dict()
 
 
 class _Engine:

@@ -18,7 +18,7 @@ from ..audio import db_to_gain, silence_non_finite
 from ..chain import Chain
 from ..models.streaming import WaveNetStream
 from ..pedal import PARAMETER_RAMP_MS, NeuralPedal
-from ..preset import Preset
+from ..preset import Preset, load_preset
 from ..ramp import LinearRamp
 from ..resampling import RateAdapter, SampleFifo
 
@@ -229,6 +229,12 @@ def chain_name(chain: Chain) -> str:
     """A display name for a chain: its effects' names, in order."""
     names = [e.preset.name if isinstance(e, NeuralPedal | LivePedal) else type(e).__name__ for e in chain]
     return " → ".join(names) or "dry"
+
+
+def preset_description(name_or_path: str) -> tuple[str, dict]:
+    """(display name, chain description) of a program playing one preset."""
+    preset = load_preset(name_or_path)
+    return preset.name, Chain([NeuralPedal(preset)]).to_dict()
 
 
 class LiveProgram:
