@@ -33,10 +33,10 @@ from .chain import Chain
 from .fileio import atomic_write_text
 from .pedal import NeuralPedal
 from .preset import PresetError, load_preset
-from .render import RenderResult, RenderSettings, output_spec, output_suffix, render_file
+from .render import FORMAT_SUFFIXES, RenderResult, RenderSettings, output_spec, output_suffix, render_file
 
 AUDIO_SUFFIXES = {".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg", ".oga", ".opus", ".mp3"}
-FORMATS = {"wav": "WAV", "flac": "FLAC", "aiff": "AIFF", "ogg": "OGG"}
+FORMATS = {name.lower(): name for name in FORMAT_SUFFIXES}  # --format wav → "WAV"
 _SUFFIX_FORMATS = {".wav": "WAV", ".wave": "WAV", ".flac": "FLAC", ".aif": "AIFF", ".aiff": "AIFF", ".ogg": "OGG"}
 # atomic_path's temporaries (and the normalising scratch file): ".<name>.tmp-<8 random chars><suffix>".
 _TEMP_NAME = re.compile(r"^\..+\.tmp-[a-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
