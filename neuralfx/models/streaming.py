@@ -174,7 +174,7 @@ class WaveNetStream:
                 plan.append((np.matmul, (self._residual[i], h, self._history[i + 1][:, p : p + n])))
         plan += [
             (np.matmul, (self._mix, operands[:, top:], mix_terms)),
-            (np.sum, (mix_terms, 0, None, y)),
+            (np.add.reduce, (mix_terms, 0, None, y)),
         ]
         return plan
 
