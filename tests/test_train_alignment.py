@@ -54,3 +54,17 @@ def test_shift_target_marks_the_samples_the_recording_covers():
     assert late_range == (0, 7) and late[:7].tolist() == list(range(4, 11)) and late[7:].tolist() == [0, 0, 0]
     early, early_range = shift_target(y, -2, 10)
     assert early_range == (2, 10) and early[2:].tolist() == list(range(1, 9))
+
+
+def test_unheard_blips_fall_back_to_cross_correlation_with_a_warning(tmp_path):
+    x = make_capture_signal(RATE)
+    y = delayed(soft_clipper(x), 64)
+    layout = capture_layout(RATE)
+    y[layout.silence[0] : layout.sweeps[0]] = 0.0  # a noise gate swallowed the blips
+    data = prepare_pair(*write_pair(tmp_path, x, y))
+    assert (data.alignment.method, data.alignment.delay_samples) == ("cross-correlation", 64)
+    warnings = [f.message for f in data.findings if f.check == "latency"]
+    assert warnings[:2] == [
+        "no response to the latency blips rose above the recording's noise floor",
+        "fell back to cross-correlation",
+    ]

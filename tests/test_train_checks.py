@@ -103,7 +103,10 @@ def test_a_stereo_file_trains_on_its_first_channel_with_a_warning(tmp_path, pair
     soundfile.write(paths[1], np.stack([y, np.zeros_like(y)], axis=1), RATE, subtype="FLOAT")
     data = prepare_pair(*paths)
     [finding] = data.findings
-    assert finding.check == "channels" and "target.wav has 2 channels: training on the first (left) only" in finding.message
+    assert (
+        finding.check == "channels"
+        and "target.wav has 2 channels: training on the first (left) only" in finding.message
+    )
     assert np.abs(data.target).max() > 0.1
 
 

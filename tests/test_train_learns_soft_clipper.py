@@ -2,7 +2,7 @@
 linear filter can: the trainer learns distortion, not just a tone filter."""
 
 import numpy as np
-from training_pairs import RATE, dry, soft_clipper, write_pair
+from training_pairs import dry, soft_clipper, write_pair
 
 from neuralfx.models import WaveNetConfig
 from neuralfx_training.data import prepare_pair

@@ -45,8 +45,9 @@ class Alignment:
     curve: np.ndarray = field(default_factory=lambda: np.zeros(0))
     curve_lags: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     threshold: float | None = None
-    blip_delays: list[int] = field(default_factory=list)
+    blip_delays: list[int | None] = field(default_factory=list)  # None: that blip was not heard
     warnings: list[str] = field(default_factory=list)
+    detected: bool = True
 
     def to_dict(self) -> dict:
         d = {"delay_samples": self.delay_samples, "method": self.method, "warnings": self.warnings}
@@ -65,8 +66,8 @@ def blip_delay(
         blips: blip positions in the input, in samples.
         window: (first, last) lag searched around each blip; first may be negative.
         silence: (start, stop) of digital silence in the input: the recording's noise floor.
-    Returns an Alignment with method "blips", or one with delay_samples −1 and a warning when no
-    blip was heard (the caller falls back to cross-correlation).
+    Returns an Alignment with method "blips"; when no blip was heard, `detected` is False and a
+    warning says why (the caller falls back to cross-correlation).
     """
     baseline = target[silence[0] : silence[1]].astype(np.float64)
     offset = baseline.mean() if baseline.size else 0.0
@@ -79,21 +80,22 @@ def blip_delay(
             continue
         responses.append(target[blip + window[0] : blip + window[1]].astype(np.float64) - offset)
     if not responses:
-        return Alignment(-1, "blips", warnings=["the recording ends before its blips: it is cut short"])
+        return Alignment(0, "blips", warnings=["the recording ends before its blips: it is cut short"], detected=False)
     average = np.mean(responses, axis=0)
-    result = Alignment(-1, "blips", average, lags, threshold)
+    result = Alignment(0, "blips", average, lags, threshold)
     for response in responses:
         above = np.flatnonzero(np.abs(response) > threshold)
-        result.blip_delays.append(int(lags[above[0]]) if above.size else -1)
+        result.blip_delays.append(int(lags[above[0]]) if above.size else None)
     above = np.flatnonzero(np.abs(average) > threshold)
     if not above.size:
         result.warnings.append("no response to the latency blips rose above the recording's noise floor")
+        result.detected = False
         return result
     result.delay_samples = int(lags[above[0]])
-    heard = [d for d in result.blip_delays if d >= window[0]]
+    heard = [d for d in result.blip_delays if d is not None]
     if heard and max(heard) - min(heard) > BLIP_DISAGREEMENT_SAMPLES:
         result.warnings.append(
-            f"the blips' delays disagree ({', '.join(map(str, result.blip_delays))} samples): noise, a time-based "
+            f"the blips' delays disagree ({', '.join(map(str, heard))} samples): noise, a time-based "
             "effect or a drifting clock; check the alignment plot"
         )
     if result.delay_samples == window[0]:

@@ -7,6 +7,7 @@ without loading torch. The handlers import the training modules when they run.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -137,19 +138,10 @@ def _train(args: argparse.Namespace) -> int:
         kernel_size=options["kernel_size"],
         dilations=tuple(2**i for i in range(options["dilation_depth"])) * options["repeats"],
     )
+    budget_min = options["time_budget_min"]
     settings = TrainSettings(
-        epochs=options["epochs"],
-        time_budget_s=None if options["time_budget_min"] is None else 60 * options["time_budget_min"],
-        batch_size=options["batch_size"],
-        window=options["window"],
-        learning_rate=options["learning_rate"],
-        final_learning_rate=options["final_learning_rate"],
-        warmup_steps=options["warmup_steps"],
-        grad_clip=options["grad_clip"],
-        patience=options["patience"],
-        stft_weight=options["stft_weight"],
-        seed=options["seed"],
-        device=options["device"],
+        time_budget_s=None if budget_min is None else 60 * budget_min,
+        **{f.name: options[f.name] for f in dataclasses.fields(TrainSettings) if f.name in options},
     )
     if options["threads"]:
         torch.set_num_threads(options["threads"])

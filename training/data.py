@@ -164,6 +164,11 @@ def prepare_pair(
             + "\n".join(f"  - {f.message}" for f in errors)
             + "\nFix them, or pass --ignore-checks to train anyway."
         )
+    if validation[1] - validation[0] < MIN_VALIDATION_S * rate / 2:
+        raise DataError(
+            f"only {(validation[1] - validation[0]) / rate:.2f} s of validation audio (at least "
+            f"{MIN_VALIDATION_S / 2:.0f} s needed): record the whole input, or hold out more with --validation-s"
+        )
     files = {"input": str(input_path), "target": str(target_path)}
     return TrainingData(x, target, rate, training, validation, alignment, findings, capture, self_esr, files)
 
@@ -174,7 +179,7 @@ def _align(x: np.ndarray, y: np.ndarray, rate: int, capture: bool, latency_sampl
     if capture:
         layout = capture_layout(rate)
         found = blip_delay(y, layout.blips, layout.blip_window, layout.silence)
-        if found.delay_samples >= layout.blip_window[0]:
+        if found.detected:
             return found
         fallback = cross_correlation_delay(x, y, rate)
         fallback.warnings = [*found.warnings, "fell back to cross-correlation", *fallback.warnings]

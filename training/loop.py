@@ -9,6 +9,7 @@ is told. Pooled ESR and clipping make this rare; the guard makes it loud rather 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import math
 import statistics
@@ -167,8 +168,11 @@ class Trainer:
         started = time.perf_counter() - self.elapsed_s
         try:
             while self.epoch < s.epochs and stopped == "epochs":
-                stopped = self._train_epoch(started)
-                self._end_epoch(started)
+                if s.time_budget_s and self.elapsed_s >= s.time_budget_s:
+                    stopped = "time budget"
+                    break
+                stopped, losses = self._train_epoch(started)
+                self._end_epoch(started, losses)
                 if stopped == "epochs" and self.epoch - self.best_epoch >= s.patience:
                     stopped = "early stopping"
                 self.save_checkpoint()
@@ -177,7 +181,7 @@ class Trainer:
             self.progress.close()
             self.log("interrupted: keeping the best model so far")
             try:
-                self._consider(self.epoch, *validate(self.model, self.data))
+                self._consider(self.epoch + 1, *validate(self.model, self.data))  # mid-epoch
             except KeyboardInterrupt:
                 pass
         except _Diverged as exc:
@@ -204,13 +208,14 @@ class Trainer:
             device=str(self.device),
         )
 
-    def _train_epoch(self, started: float) -> str:
+    def _train_epoch(self, started: float) -> tuple[str, list[float]]:
+        """One pass over the training windows. Returns (why it ended, the losses of its steps)."""
         s = self.settings
-        losses = []
+        losses: list[float] = []
         self.progress.start(f"epoch {self.epoch + 1}/{s.epochs}", self.windows.steps_per_epoch)
         for inputs, targets in self.windows.batches(self.epoch):
             if s.time_budget_s and time.perf_counter() - started >= s.time_budget_s:
-                return "time budget"
+                return "time budget", losses
             tick = time.perf_counter()
             loss = self._step(torch.from_numpy(inputs).to(self.device), torch.from_numpy(targets).to(self.device))
             self.step_time_s += time.perf_counter() - tick
@@ -222,7 +227,7 @@ class Trainer:
             self.progress.update(
                 f"loss {np.mean(losses[-50:]) if losses else math.nan:.4f}  {rate / 1e3:.0f}k samples/s"
             )
-        return "epochs"
+        return "epochs", losses
 
     def _step(self, inputs: torch.Tensor, targets: torch.Tensor) -> float | None:
         """One optimiser step; None if the step was refused and the model rolled back."""
@@ -270,18 +275,17 @@ class Trainer:
         self.log("warning: " + event)
         return None
 
-    def _end_epoch(self, started: float) -> None:
+    def _end_epoch(self, started: float, losses: list[float]) -> None:
         esr, prediction = validate(self.model, self.data)
         if not math.isfinite(esr):
             self._recover(f"the validation ESR is {esr}")
         self._consider(self.epoch + 1, esr, prediction)
         self.epoch += 1
         self.elapsed_s = time.perf_counter() - started
-        epoch_losses = self.step_losses[-self.windows.steps_per_epoch :]
         record = {
             "epoch": self.epoch,
             "step": self.step,
-            "train_loss": float(np.mean(epoch_losses)) if epoch_losses else None,
+            "train_loss": float(np.mean(losses)) if losses else None,
             "validation_esr": esr,
             "learning_rate": self.learning_rate(),
             "elapsed_s": round(self.elapsed_s, 2),
@@ -302,6 +306,7 @@ class Trainer:
 
     # ---- checkpoints ------------------------------------------------------------------------------------------
 
+    @functools.cached_property
     def fingerprint(self) -> str:
         """Identifies the data and model a checkpoint belongs to."""
         digest = hashlib.sha256()
@@ -318,7 +323,7 @@ class Trainer:
         state = {
             "format": CHECKPOINT_FORMAT,
             "version": CHECKPOINT_VERSION,
-            "fingerprint": self.fingerprint(),
+            "fingerprint": self.fingerprint,
             "settings": asdict(self.settings),
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -337,7 +342,7 @@ class Trainer:
         state = torch.load(path, map_location=self.device, weights_only=True)
         if state.get("format") != CHECKPOINT_FORMAT or state.get("version") != CHECKPOINT_VERSION:
             raise DataError(f"{path} is not a neuralfx training checkpoint of this version")
-        if state["fingerprint"] != self.fingerprint():
+        if state["fingerprint"] != self.fingerprint:
             raise DataError(
                 f"{path} was made with other data or another model size: resume with the same files and "
                 "options, or start afresh without --resume"

@@ -33,17 +33,23 @@ def _jsonable(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def save_figure(figure, path: Path) -> None:
+    with atomic_path(Path(path)) as tmp:
+        figure.savefig(tmp, dpi=110)
+
+
 def write_plots(result: TrainingResult, data: TrainingData, directory: Path) -> list[Path]:
     """Write PLOTS into `directory` (created if needed). Returns their paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    figures = (_loss_figure(result), _prediction_figure(result, data), _alignment_figure(data))
+    start, stop = data.validation
+    title = f"validation: ESR {result.validation_esr:.4f} ({result.grade})"
+    prediction = prediction_figure(data.target[start:stop], result.validation_prediction, data.sample_rate, title)
+    figures = (_loss_figure(result), prediction, _alignment_figure(data))
     paths = []
     for figure, name in zip(figures, PLOTS, strict=True):
-        path = directory / name
-        with atomic_path(path) as tmp:
-            figure.savefig(tmp, dpi=110)
-        paths.append(path)
+        save_figure(figure, directory / name)
+        paths.append(directory / name)
     return paths
 
 
@@ -75,24 +81,22 @@ def _loss_figure(result: TrainingResult):
     return figure
 
 
-def _prediction_figure(result: TrainingResult, data: TrainingData):
+def prediction_figure(target: np.ndarray, prediction: np.ndarray, sample_rate: int, title: str):
+    """Target, prediction and error: the whole clip, its loudest 30 ms, and average spectra."""
     figure, (whole, zoom, spectrum) = _figure(3)
-    start, stop = data.validation
-    target = data.target[start:stop]
-    prediction = result.validation_prediction
-    t = np.arange(len(target)) / data.sample_rate
+    t = np.arange(len(target)) / sample_rate
     whole.plot(t, target, color="C0", lw=0.5, label="target")
     whole.plot(t, target - prediction, color="C3", lw=0.5, label="error")
-    whole.set(xlabel="seconds into validation", title=f"validation: ESR {result.validation_esr:.4f} ({result.grade})")
+    whole.set(xlabel="seconds", title=title)
     whole.legend(loc="upper right", fontsize=8)
 
-    span = round(0.03 * data.sample_rate)
+    span = round(0.03 * sample_rate)
     centre = int(np.argmax(np.abs(target))) if len(target) else 0
     a = max(0, min(centre - span // 2, len(target) - span))
-    ms = np.arange(a, a + span) / data.sample_rate * 1e3
+    ms = np.arange(a, a + span) / sample_rate * 1e3
     zoom.plot(ms, target[a : a + span], color="C0", label="target")
     zoom.plot(ms, prediction[a : a + span], color="C1", ls="--", label="prediction")
-    zoom.set(xlabel="milliseconds into validation", title="the loudest 30 ms")
+    zoom.set(xlabel="milliseconds", title="the loudest 30 ms")
     zoom.legend(loc="upper right", fontsize=8)
 
     for signal, label, colour in (
@@ -100,9 +104,9 @@ def _prediction_figure(result: TrainingResult, data: TrainingData):
         (prediction, "prediction", "C1"),
         (target - prediction, "error", "C3"),
     ):
-        freqs, level_db = _average_spectrum(signal, data.sample_rate)
+        freqs, level_db = _average_spectrum(signal, sample_rate)
         spectrum.semilogx(freqs[1:], level_db[1:], color=colour, lw=0.8, label=label)
-    spectrum.set(xlabel="Hz", ylabel="dB", title="average spectrum", xlim=(20, data.sample_rate / 2))
+    spectrum.set(xlabel="Hz", ylabel="dB", title="average spectrum", xlim=(20, sample_rate / 2))
     spectrum.legend(loc="lower left", fontsize=8)
     return figure
 

@@ -1,0 +1,1 @@
+"""End-to-end recipes that reproduce the shipped presets."""
