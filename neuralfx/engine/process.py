@@ -4,7 +4,8 @@ Any Python thread that keeps the CPU busy in this process makes the callback wai
 and the callback then misses its deadline (see docs/live.md). So the main thread waits on the
 command pipe and the MIDI socket, and does only short things:
 - parse commands and MIDI;
-- turn a chain description into effects (reading preset files: about a millisecond);
+- turn a chain description into effects (reading preset files: about a millisecond; the
+  preset slots are read in advance, so MIDI preset changes read no file);
 - construct each new model (about 2 ms for a 24-layer model), right after a callback ends, when
   the longest GIL-free stretch lies ahead; a 0.5 ms switch interval bounds the callback's wait
   should it overrun;
@@ -161,7 +162,7 @@ class _Engine:
         self.recorder = Recorder(self.rate)
         self.midi_map = MidiMap.from_dict(settings.midi_map) if settings.midi_map else MidiMap.default()
         self.parser = MidiParser()
-        self.slots = [preset_description(p) for p in settings.presets]
+        self.slots = self._parse_slots([preset_description(p) for p in settings.presets])
         if settings.midi_port or settings.midi_virtual_port:
             from .midi_input import MidiInput
 
@@ -180,7 +181,7 @@ class _Engine:
         self._program: LiveProgram | None = None
         self.state = EngineState(
             bypassed=False,
-            presets=tuple(name for name, _ in self.slots),
+            presets=tuple(name for name, _, _ in self.slots),
             midi_map=self.midi_map.to_dict(),
             midi_ports=tuple(self.midi.names) if self.midi else (),
             host_api=host_name,
@@ -344,9 +345,11 @@ class _Engine:
     def stop(self) -> None:
         self._stopping = True
 
-    def load_chain(self, description: dict, name: str | None, slot: int | None = None) -> None:
+    def load_chain(self, description: dict, name: str | None) -> None:
+        self._load(Chain.from_dict(description), description, name, slot=None)
+
+    def _load(self, chain: Chain, description: dict, name: str | None, slot: int | None) -> None:
         description = copy.deepcopy(description)  # parameter changes must not edit the slot's copy
-        chain = Chain.from_dict(description)
         name = name or chain_name(chain)
         program = LiveProgram(chain, name, description)
         program.construct(self.rate, before_each=self._after_a_callback)
@@ -361,14 +364,20 @@ class _Engine:
             self._callback_done.wait(0.5)
 
     def set_presets(self, slots: list[tuple[str, dict]]) -> None:
-        self.slots = list(slots)
-        self._update(presets=tuple(name for name, _ in self.slots))
+        self.slots = self._parse_slots(slots)
+        self._update(presets=tuple(name for name, _, _ in self.slots))
+
+    @staticmethod
+    def _parse_slots(slots: list[tuple[str, dict]]) -> list[tuple[str, dict, Chain]]:
+        """Read each slot's preset now, so that switching slots reads no file. A slot's chain
+        holds neural pedals only, whose LivePedals are made afresh for each program."""
+        return [(name, description, Chain.from_dict(description)) for name, description in slots]
 
     def select_preset(self, slot: int) -> None:
         if not 0 <= slot < len(self.slots):
             raise ValueError(f"there is no preset slot {slot} ({len(self.slots)} slots)")
-        name, description = self.slots[slot]
-        self.load_chain(description, name, slot)
+        name, description, chain = self.slots[slot]
+        self._load(chain, description, name, slot)
 
     def next_preset(self) -> None:
         self._step_preset(+1)
