@@ -112,8 +112,9 @@ def jack_run(preset: Path, seconds: float, switch_every_s: float | None) -> str:
     engine.start()
     while engine.state.loading or not engine.state.program_name:
         engine.poll(0.05)
-    time.sleep(0.5)
     monitor = XrunMonitor()
+    time.sleep(0.5)  # a client joining the graph may cost one xrun: count from after that
+    monitor.count = 0
     before = engine.meters()
     loads, errors, ends = 0, [], time.monotonic() + seconds
     next_switch = time.monotonic() + (switch_every_s or seconds + 1)
@@ -138,6 +139,8 @@ def jack_run(preset: Path, seconds: float, switch_every_s: float | None) -> str:
 def gui_run(command: str, seconds: float) -> str:
     monitor = XrunMonitor()
     process = subprocess.Popen(shlex.split(command))
+    time.sleep(5.0)  # the GUI starts, opens its engine and joins the graph: count from after that
+    monitor.count = 0
     time.sleep(seconds)
     process.terminate()
     process.wait(10)
