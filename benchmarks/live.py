@@ -117,19 +117,28 @@ def jack_run(preset: Path, seconds: float, switch_every_s: float | None) -> str:
     monitor.count = 0
     before = engine.meters()
     loads, errors, ends = 0, [], time.monotonic() + seconds
+    load_times, load_started = [], None
     next_switch = time.monotonic() + (switch_every_s or seconds + 1)
     while time.monotonic() < ends:
-        errors += [e.message for e in engine.poll(0.05) if e.kind == "error"]
+        for event in engine.poll(0.01):
+            if event.kind == "error":
+                errors.append(event.message)
+            if load_started is not None and event.state is not None and not event.state.loading:
+                load_times.append(time.monotonic() - load_started)
+                load_started = None
         if time.monotonic() >= next_switch:
             engine.next_preset()
             loads += 1
+            load_started = time.monotonic()
             next_switch += switch_every_s
     after = engine.meters()
     monitor.close()
     engine.stop()
     if errors:
         raise RuntimeError("; ".join(errors))
-    switched = f", {loads} preset changes" if switch_every_s else ""
+    switched = ""
+    if switch_every_s:
+        switched = f", {loads} preset changes taking {1000 * statistics.median(load_times):.0f} ms (median)"
     return (
         f"JACK xruns {monitor.count}, engine xruns {after.xruns - before.xruns}{switched}; "
         f"load {after.cpu_load:.2f} (max {after.cpu_load_max:.2f} in the last 50 ms)"

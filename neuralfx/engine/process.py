@@ -277,7 +277,8 @@ class _Engine:
         self.stream.start()
         self._update(running=True, kind="started")
         while not self._stopping:
-            ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=0.1)
+            timeout = 0.01 if self.processor.loading else 0.1  # report the end of a load promptly
+            ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=timeout)
             if self.conn in ready:
                 self._commands()
             if self.midi is not None and self.midi in ready:

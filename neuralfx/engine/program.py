@@ -23,7 +23,9 @@ from ..ramp import LinearRamp
 from ..resampling import RateAdapter, SampleFifo
 
 _CHUNK_SIZE = 256
-_ROOM_CHUNKS = 8
+_ROOM_CHUNKS = 2
+"""Less spare history than WaveNetStream's default (8): the same cost per block (measured with
+24 layers at 128 frames), a third of the plans to make, so a new program is ready sooner."""
 
 NEURAL_PARAMETERS = ("input_gain_db", "output_gain_db", "mix", "bypass")
 
