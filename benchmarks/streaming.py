@@ -14,15 +14,15 @@ import os
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 os.environ["OMP_NUM_THREADS"] = "1"
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import argparse
+import statistics
+import subprocess
+import sys
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from neuralfx.models import WaveNetConfig, WaveNetStream  # noqa: E402
+from neuralfx.models import WaveNetConfig, WaveNetStream
 
 SAMPLE_RATE = 48000
 BLOCKS = (32, 64, 128, 256, 512, 1024, 2048, 4096)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from neuralfx_training.model import PedalNet
 
 from neuralfx.models import WaveNetConfig
 from neuralfx.preset import Preset, PresetMetadata
+from neuralfx_training.model import PedalNet
 
 HERE = Path(__file__).parent
 
