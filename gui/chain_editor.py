@@ -172,9 +172,10 @@ class EffectCard(QFrame):
         self.power.blockSignals(True)
         self.power.setChecked(effect.engaged)
         self.power.blockSignals(False)
-        self.setProperty("engaged", effect.engaged)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        if self.property("engaged") != effect.engaged:  # restyling is not free: only on a change
+            self.setProperty("engaged", effect.engaged)
+            self.style().unpolish(self)
+            self.style().polish(self)
         for name, value in effect.entry.get("parameters", {}).items():
             if name in self.controls:
                 self.controls[name].set_value(float(value))
@@ -202,7 +203,6 @@ class ChainEditor(QWidget):
         menu = QMenu(self.add_button)
         for class_name, label in EFFECTS.items():
             action = menu.addAction(label)
-            action.setData(class_name)
             action.triggered.connect(lambda checked=False, name=class_name: self.add_effect(name))
         self.add_button.setMenu(menu)
         self._row = QHBoxLayout()

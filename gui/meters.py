@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QColor, QFont, QLinearGradient, QPainter
+from PyQt6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPixmap
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from neuralfx.engine import SILENCE_DB
@@ -63,6 +63,7 @@ class LevelMeter(QWidget):
         self.ballistics = Ballistics()
         self._clipped_at_s: float | None = None
         self._now_s = 0.0
+        self._background: QPixmap | None = None
         self.setMinimumSize(56, 200)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
 
@@ -88,59 +89,75 @@ class LevelMeter(QWidget):
         self.update()
 
     # --- painting -----------------------------------------------------------------------------
-    def _y(self, db: float, top: float, height: float) -> float:
+    # The trough, the scale and the label never change between frames: they are drawn once into
+    # a pixmap (per size), and each frame paints that and the bars (text is the costly part).
+    CLIP_H, LABEL_H, VALUE_H = 14.0, 18.0, 16.0
+
+    def _bar(self) -> QRectF:
+        return QRectF(
+            4, self.CLIP_H + 4, self.width() * 0.45, self.height() - self.CLIP_H - self.LABEL_H - self.VALUE_H - 10
+        )
+
+    def _y(self, db: float) -> float:
+        bar = self._bar()
         fraction = (min(0.0, max(FLOOR_DB, db)) - FLOOR_DB) / -FLOOR_DB
-        return top + height * (1.0 - fraction)
+        return bar.top() + bar.height() * (1.0 - fraction)
 
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
+    def resizeEvent(self, event) -> None:
+        self._background = None
+        super().resizeEvent(event)
+
+    def _paint_background(self) -> QPixmap:
+        pixmap = QPixmap(self.size())
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        small = QFont(self.font())
-        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.75))
-        w, h = self.width(), self.height()
-        clip_h, label_h, value_h = 14.0, 18.0, 16.0
-        bar = QRectF(4, clip_h + 4, w * 0.45, h - clip_h - label_h - value_h - 10)
-        top, height = bar.top(), bar.height()
-
-        # clip light
+        bar, w, h = self._bar(), self.width(), self.height()
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#ff3b30") if self.clipping else QColor("#3a2222"))
-        painter.drawRoundedRect(QRectF(bar.left(), 2, bar.width(), clip_h - 2), 3, 3)
-
-        # trough, then the peak bar (gradient) and the RMS bar over it
         painter.setBrush(QColor("#101214"))
         painter.drawRoundedRect(bar, 3, 3)
-        gradient = QLinearGradient(0, top + height, 0, top)
-        gradient.setColorAt(0.0, QColor("#2fbf4f"))
-        gradient.setColorAt(0.75, QColor("#c8d62b"))
-        gradient.setColorAt(0.9, QColor("#ffb020"))
-        gradient.setColorAt(1.0, QColor("#ff3b30"))
-        b = self.ballistics
-        peak_y = self._y(b.peak_db, top, height)
-        painter.setBrush(gradient)
-        painter.setOpacity(0.55)
-        painter.drawRect(QRectF(bar.left(), peak_y, bar.width(), top + height - peak_y))
-        painter.setOpacity(1.0)
-        rms_y = self._y(b.rms_db, top, height)
-        painter.drawRect(QRectF(bar.left() + 3, rms_y, bar.width() - 6, top + height - rms_y))
-        if b.held_db > FLOOR_DB:
-            painter.setBrush(QColor("#ffffff"))
-            painter.drawRect(QRectF(bar.left(), self._y(b.held_db, top, height) - 1, bar.width(), 2))
-
-        # scale
+        small = QFont(self.font())
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.75))
         painter.setFont(small)
         painter.setPen(QColor("#8a9099"))
         for db in (0, -6, -12, -18, -24, -36, -48, -60):
-            y = self._y(db, top, height)
+            y = self._y(db)
             painter.drawLine(int(bar.right() + 2), int(y), int(bar.right() + 5), int(y))
-            scale_box = QRectF(bar.right() + 8, y - 7, w - bar.right() - 8, 14)
-            painter.drawText(scale_box, Qt.AlignmentFlag.AlignLeft, str(db))
-
-        # held value and label
-        painter.setPen(QColor("#e8e8e8"))
-        held = "−∞" if b.held_db <= FLOOR_DB else f"{b.held_db:.1f}"
-        painter.drawText(QRectF(0, h - label_h - value_h, w, value_h), Qt.AlignmentFlag.AlignCenter, held)
+            painter.drawText(
+                QRectF(bar.right() + 8, y - 7, w - bar.right() - 8, 14), Qt.AlignmentFlag.AlignLeft, str(db)
+            )
         bold = QFont(self.font())
         bold.setBold(True)
         painter.setFont(bold)
-        painter.drawText(QRectF(0, h - label_h, w, label_h), Qt.AlignmentFlag.AlignCenter, self.label)
+        painter.setPen(QColor("#e8e8e8"))
+        painter.drawText(QRectF(0, h - self.LABEL_H, w, self.LABEL_H), Qt.AlignmentFlag.AlignCenter, self.label)
+        painter.end()
+        return pixmap
+
+    def paintEvent(self, event) -> None:
+        if self._background is None:
+            self._background = self._paint_background()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._background)
+        bar, b = self._bar(), self.ballistics
+        bottom = bar.bottom()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#ff3b30") if self.clipping else QColor("#3a2222"))
+        painter.drawRect(QRectF(bar.left(), 2, bar.width(), self.CLIP_H - 2))
+        gradient = QLinearGradient(0, bottom, 0, bar.top())
+        for position, color in ((0.0, "#2fbf4f"), (0.75, "#c8d62b"), (0.9, "#ffb020"), (1.0, "#ff3b30")):
+            gradient.setColorAt(position, QColor(color))
+        painter.setBrush(gradient)
+        painter.setOpacity(0.55)  # the peak bar, behind the RMS bar
+        peak_y = self._y(b.peak_db)
+        painter.drawRect(QRectF(bar.left(), peak_y, bar.width(), bottom - peak_y))
+        painter.setOpacity(1.0)
+        rms_y = self._y(b.rms_db)
+        painter.drawRect(QRectF(bar.left() + 3, rms_y, bar.width() - 6, bottom - rms_y))
+        if b.held_db > FLOOR_DB:
+            painter.setBrush(QColor("#ffffff"))
+            painter.drawRect(QRectF(bar.left(), self._y(b.held_db) - 1, bar.width(), 2))
+        painter.setPen(QColor("#e8e8e8"))
+        held = "−∞" if b.held_db <= FLOOR_DB else f"{b.held_db:.1f}"
+        value_box = QRectF(0, self.height() - self.LABEL_H - self.VALUE_H, self.width(), self.VALUE_H)
+        painter.drawText(value_box, Qt.AlignmentFlag.AlignCenter, held)

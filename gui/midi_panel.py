@@ -216,8 +216,11 @@ class MidiPanel(QWidget):
             learn = QPushButton("Learn")
             learn.setCheckable(True)
             learn.clicked.connect(lambda checked, b=binding: self._learn_clicked(b, checked))
+            learn.setToolTip("Then move the controller: its first message becomes the trigger")
             clear = QPushButton("Clear")
             clear.clicked.connect(lambda checked=False, b=binding: self.clear(b))
+            for button in (learn, clear):
+                button.setFixedWidth(64)
             self.table.setCellWidget(row, 2, learn)
             self.table.setCellWidget(row, 3, clear)
             self.learn_buttons[role(binding)] = learn
@@ -228,7 +231,7 @@ class MidiPanel(QWidget):
         for row, (_, binding) in enumerate(self.roles()):
             key = role(binding)
             bound = [b for b in self.midi_map["bindings"] if role(b) == key]
-            self.table.item(row, 1).setText("waiting for MIDI…" if key == waiting else trigger_text(bound))
+            self.table.item(row, 1).setText("waiting…" if key == waiting else trigger_text(bound))
             button = self.learn_buttons[key]
             button.setChecked(key == waiting)
             button.setText("Cancel" if key == waiting else "Learn")

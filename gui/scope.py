@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPainterPath, QPen
+from PyQt6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen, QPolygonF
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from neuralfx.engine import SILENCE_DB
@@ -118,16 +118,20 @@ class ScopeView(QWidget):
         levels = np.clip(self._levels, BOTTOM_DB, TOP_DB)
         xs = area.left() + area.width() * (np.arange(levels.size) + 0.5) / levels.size
         ys = area.top() + area.height() * (TOP_DB - levels) / (TOP_DB - BOTTOM_DB)
-        path = QPainterPath(QPointF(area.left(), area.bottom()))
-        for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
-            path.lineTo(x, y)
-        path.lineTo(area.right(), area.bottom())
-        fill = QLinearGradient(0, area.top(), 0, area.bottom())
-        fill.setColorAt(0.0, QColor(255, 150, 40, 170))
-        fill.setColorAt(1.0, QColor(255, 120, 20, 25))
-        painter.setPen(QPen(QColor("#ffa640"), 1.5))
-        painter.setBrush(fill)
-        painter.drawPath(path)
+        line = _polyline(xs, ys)
+        fill = QPolygonF(line)
+        fill.prepend(QPointF(area.left(), area.bottom()))
+        fill.append(QPointF(area.right(), area.bottom()))
+        gradient = QLinearGradient(0, area.top(), 0, area.bottom())
+        gradient.setColorAt(0.0, QColor(255, 150, 40, 170))
+        gradient.setColorAt(1.0, QColor(255, 120, 20, 25))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # an antialiased fill costs 5×
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(gradient)
+        painter.drawPolygon(fill)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(_line_pen())
+        painter.drawPolyline(line)
 
     def _paint_waveform(self, painter: QPainter, area: QRectF) -> None:
         grid, text = QColor("#262a2f"), QColor("#7d848c")
@@ -142,10 +146,17 @@ class ScopeView(QWidget):
             return
         wave = np.clip(self._wave, -1.0, 1.0)
         xs = area.left() + area.width() * np.arange(wave.size) / (wave.size - 1)
-        ys = middle - wave * area.height() / 2
-        path = QPainterPath(QPointF(xs[0], ys[0]))
-        for x, y in zip(xs[1:].tolist(), ys[1:].tolist(), strict=True):
-            path.lineTo(x, y)
-        painter.setPen(QPen(QColor("#ffa640"), 1.5))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(path)
+        painter.setPen(_line_pen())
+        painter.drawPolyline(_polyline(xs, middle - wave * area.height() / 2))
+
+
+def _polyline(xs: np.ndarray, ys: np.ndarray) -> QPolygonF:
+    return QPolygonF([QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist(), strict=True)])
+
+
+def _line_pen() -> QPen:
+    # A cosmetic 1-pixel pen: antialiased lines of any other width cost several times more to draw
+    # (the scope is painted 15 times a second, in software under X).
+    pen = QPen(QColor("#ffa640"), 1.0)
+    pen.setCosmetic(True)
+    return pen

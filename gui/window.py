@@ -40,7 +40,7 @@ from .presets_panel import PresetBrowser
 from .scope import ScopeView
 
 POLL_MS = 33
-"""About 30 Hz: each tick polls events, reads the meters and draws the scope."""
+"""About 30 Hz: each tick polls events and reads the meters; every other tick draws the scope."""
 
 WARNING_HOLD_S = 5.0
 FOOTSWITCH_KEYS = ("Space", "B")
@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.running = False
         self.midi_map: dict = settings.midi_map or MidiMap.default().to_dict()
         self._last_counts = (0, 0)  # the engine's non-finite and clipped counters
+        self._ticks = 0
         self._nan_until = self._clip_until = 0.0
         self._preset_names: dict[str, str] = {}  # chain-file preset reference → preset name
 
@@ -336,7 +337,8 @@ class MainWindow(QMainWindow):
             self.xrun_label.setProperty("bad", meters.xruns > 0)
             self._repolish(self.xrun_label)
         _set_text(self.latency_label, f"{meters.latency_ms:.1f} ms · {meters.sample_rate / 1000:g} kHz")
-        if self.scope.isVisible():
+        self._ticks += 1
+        if self._ticks % 2 == 0 and self.scope.isVisible():
             self.scope.show_samples(self.link.scope(self.scope.samples_needed), meters.sample_rate or 48000)
 
     # --- what the panels ask for ------------------------------------------------------------------

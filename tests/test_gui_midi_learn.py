@@ -33,7 +33,7 @@ def test_learn_next_preset(qtbot, tmp_path, monkeypatch, jack):  # noqa: F811
     try:
         panel.learn_buttons[("next_preset", None, None)].click()
         qtbot.waitUntil(lambda: window.link.engine.state.midi_learning == {"action": "next_preset"}, timeout=TIMEOUT_MS)
-        assert panel.trigger_of(NEXT) == "waiting for MIDI…"
+        assert panel.trigger_of(NEXT) == "waiting…"
 
         sender.send(bytes([0xB3, 0, 127]))  # bank select: learning skips it
         sender.send(bytes([0xB3, 80, 127]))  # CC80 on MIDI channel 4
