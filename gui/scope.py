@@ -28,9 +28,9 @@ class Spectrum:
         self._gain = 2.0 / self.window.sum()
         bin_hz = sample_rate / FFT_SIZE
         edges_hz = np.geomspace(LOW_HZ, min(HIGH_HZ, sample_rate / 2), columns + 1)
-        # Column i shows the loudest bin from its lower edge to the next column's (reduceat);
-        # low columns narrower than a bin show the bin they fall in.
-        self._starts = np.clip(np.floor(edges_hz[:-1] / bin_hz).astype(int), 1, FFT_SIZE // 2)
+        # Column i shows the loudest bin whose centre lies between its edges (reduceat from its
+        # first such bin to the next column's); a low column narrower than a bin shows the next bin.
+        self._starts = np.clip(np.ceil(edges_hz[:-1] / bin_hz).astype(int), 1, FFT_SIZE // 2)
         self._stop = min(FFT_SIZE // 2 + 1, int(np.ceil(edges_hz[-1] / bin_hz)) + 1)
         self.fall_db_per_frame = fall_db_per_frame
         self.levels_db = np.full(columns, SILENCE_DB)
@@ -125,7 +125,7 @@ class ScopeView(QWidget):
         gradient = QLinearGradient(0, area.top(), 0, area.bottom())
         gradient.setColorAt(0.0, QColor(255, 150, 40, 170))
         gradient.setColorAt(1.0, QColor(255, 120, 20, 25))
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # an antialiased fill costs 5×
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # antialiased, the fill costs twice as much
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(gradient)
         painter.drawPolygon(fill)
