@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.midi_map: dict = settings.midi_map or MidiMap.default().to_dict()
         self._last_counts = (0, 0)  # the engine's non-finite and clipped counters
         self._ticks = 0
+        self._polling = False  # from Start until the engine reports that it stopped
         self._nan_until = self._clip_until = 0.0
         self._preset_names: dict[str, str] = {}  # chain-file preset reference → preset name
 
@@ -224,6 +225,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.start_button.setEnabled(False)
         self.engine_label.setText("Starting…")
+        self._polling = True
 
         def start(engine: LiveEngine) -> None:
             engine.stop()  # tidies up after an engine that ended by itself (no-op otherwise)
@@ -289,6 +291,9 @@ class MainWindow(QMainWindow):
         return Path(reference).stem
 
     def _show_stopped(self, message: str) -> None:
+        # LiveEngine.poll() invents a new "stopped" event on every call once the engine process
+        # has ended: stop polling until the next start.
+        self._polling = False
         self.running = False
         self.start_button.setText("▶  Start")
         self.start_button.setEnabled(True)
@@ -313,7 +318,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
 
     def _tick(self) -> None:
-        self.link.poll()
+        if self._polling:
+            self.link.poll()
         if not self.running:
             return
         meters = self.link.meters()
