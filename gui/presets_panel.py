@@ -6,7 +6,6 @@ The slots are the list that MIDI Program Change n, next and previous choose from
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,7 +133,6 @@ class PresetBrowser(QWidget):
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.details.setObjectName("details")
         self.play_button = QPushButton("▶ Play")
         self.play_button.setObjectName("primary")
         self.play_button.clicked.connect(lambda: self._play(self.tree.currentItem()))
@@ -282,7 +280,7 @@ class PresetBrowser(QWidget):
     def _update_folder_button(self) -> None:
         exists = user_preset_dir().is_dir()
         self.folder_button.setText("Your folder" if exists else "Create your folder")
-        self.folder_button.setToolTip(f"{user_preset_dir()}{os.linesep}Presets saved there appear here by name.")
+        self.folder_button.setToolTip(f"{user_preset_dir()}\nPresets saved there appear here by name.")
 
     # --- slots ------------------------------------------------------------------------------------
     def set_slots(self, slots: list[str]) -> None:
