@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +18,25 @@ from .resampling import RateAdapter, SampleFifo
 
 PARAMETER_RAMP_MS = 20.0
 """Gain and mix changes glide over this long, so turning a knob never clicks."""
+
+PARAMETERS = ("input_gain_db", "output_gain_db", "mix", "bypass")
+"""The parameters a host may set while playing (crossfade_ms is a setup choice)."""
+
+
+def check_parameter(name: str, value: Any) -> float | bool:
+    """Validate a NeuralPedal parameter value; returns it as float (bool for bypass).
+
+    Raises ValueError saying what is wrong.
+    """
+    if name not in PARAMETERS:
+        raise ValueError(f"a neural pedal has no parameter {name!r} (it has {', '.join(PARAMETERS)})")
+    if name == "bypass":
+        return bool(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if name == "mix" and not 0.0 <= value <= 1.0:
+        raise ValueError(f"mix must be between 0 (dry) and 1 (wet), got {value}")
+    return float(value)
 
 
 class NeuralPedal:
@@ -28,7 +50,8 @@ class NeuralPedal:
 
     Signal flow: wet = output_gain · model(input_gain · x); out = (1 − mix)·x + mix·wet, and
     `bypass` crossfades to x over `crossfade_ms`. Gain and mix changes glide over 20 ms. NaN
-    and Inf never leave: non-finite input is replaced by silence before the model.
+    and Inf never leave: non-finite input is replaced by silence before the model, and blocks
+    whose output had to be silenced are counted in `non_finite_blocks`.
 
     If the host rate differs from the preset's, audio is resampled in and out, and the output
     (wet and dry alike) lags by `latency_samples`; at the preset's own rate the latency is 0.
@@ -57,6 +80,8 @@ class NeuralPedal:
         self._mix = LinearRamp(1.0)
         self._engaged = LinearRamp(1.0)
         self._stream: _Stream | None = None
+        self._at_rest = False  # whether the stream is exactly in its reset state
+        self.non_finite_blocks = 0
         self.input_gain_db = input_gain_db
         self.output_gain_db = output_gain_db
         self.mix = mix
@@ -67,6 +92,17 @@ class NeuralPedal:
     def from_preset(cls, name_or_path: str | Path, **parameters: float) -> NeuralPedal:
         """Load a preset by name (see `neuralfx.preset.preset_dirs`) or path."""
         return cls(load_preset(name_or_path), **parameters)
+
+    def clone(self) -> NeuralPedal:
+        """A new pedal with the same preset (shared, read-only) and parameters, and no stream."""
+        return NeuralPedal(
+            self.preset,
+            input_gain_db=self.input_gain_db,
+            output_gain_db=self.output_gain_db,
+            mix=self.mix,
+            bypass=self.bypass,
+            crossfade_ms=self.crossfade_ms,
+        )
 
     @property
     def sample_rate(self) -> int:
@@ -79,7 +115,7 @@ class NeuralPedal:
 
     @input_gain_db.setter
     def input_gain_db(self, value: float) -> None:
-        self._input_gain_db = _finite("input_gain_db", value)
+        self._input_gain_db = check_parameter("input_gain_db", value)
         self._input_gain.set_target(db_to_gain(self._input_gain_db))
 
     @property
@@ -88,7 +124,7 @@ class NeuralPedal:
 
     @output_gain_db.setter
     def output_gain_db(self, value: float) -> None:
-        self._output_gain_db = _finite("output_gain_db", value)
+        self._output_gain_db = check_parameter("output_gain_db", value)
         self._output_gain.set_target(db_to_gain(self._output_gain_db))
 
     @property
@@ -97,10 +133,7 @@ class NeuralPedal:
 
     @mix.setter
     def mix(self, value: float) -> None:
-        value = _finite("mix", value)
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"mix must be between 0 (dry) and 1 (wet), got {value}")
-        self._mix.set_target(value)
+        self._mix.set_target(check_parameter("mix", value))
 
     @property
     def bypass(self) -> bool:
@@ -116,9 +149,9 @@ class NeuralPedal:
 
     @crossfade_ms.setter
     def crossfade_ms(self, value: float) -> None:
-        value = _finite("crossfade_ms", value)
-        if value < 0:
-            raise ValueError(f"crossfade_ms must be ≥ 0, got {value}")
+        value = float(value)
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"crossfade_ms must be a finite number ≥ 0, got {value}")
         self._crossfade_ms = value
         self._set_ramp_times()
 
@@ -129,8 +162,38 @@ class NeuralPedal:
 
     def reset(self) -> None:
         """Clear all state: models hear silence, parameter glides finish at once."""
-        if self._stream:
+        if self._stream and not self._at_rest:
             self._stream.reset()
+        self._finish_glides()
+        self._at_rest = self._stream is not None
+
+    def prepare(self, sample_rate: float, channels: int = 1, settle: bool = True) -> None:
+        """Start a new stream at `sample_rate` with `channels`, as `process(..., reset=True)` does.
+
+        With settle=False the models only get their buffers (about 2 ms for the 24×16 model)
+        and the pedal is not yet at rest: run `settle_steps` before processing audio. A
+        real-time host (neuralfx.engine) spreads that work over its callbacks' spare time.
+        """
+        self._stream = _Stream(self.preset, sample_rate, channels, settle)
+        self._set_ramp_times()
+        self._finish_glides()
+        self._at_rest = settle
+
+    def settle_steps(self, block: int) -> Iterator[None]:
+        """Bring a stream begun with `prepare(settle=False)` to rest, one `block` of silence per
+        step: the models settle into silence, and every buffer plan that a stream of `block`-sample
+        blocks visits gets made, so that playing allocates nothing in the models. Afterwards the
+        pedal is exactly as after `reset()`, which then costs nothing."""
+        stream = self._stream
+        silence = np.zeros((stream.channels, block), np.float32)
+        for _ in range(math.ceil(stream.warmup_samples / block) + 2):
+            stream.run(silence)
+            yield
+        stream.reset(settle=False)  # the models are settled; this restarts the resamplers' phase
+        self._finish_glides()
+        self._at_rest = True
+
+    def _finish_glides(self) -> None:
         for ramp in (self._input_gain, self._output_gain, self._mix, self._engaged):
             ramp.jump(ramp.target)
 
@@ -146,9 +209,7 @@ class NeuralPedal:
         audio, was_1d = as_channels_first(input_array)
         channels = audio.shape[0]
         if self._stream is None or (reset and not self._stream.matches(sample_rate, channels)):
-            self._stream = _Stream(self.preset, sample_rate, channels)
-            self._set_ramp_times()
-            self.reset()
+            self.prepare(sample_rate, channels)
         elif reset:
             self.reset()
         elif not self._stream.matches(sample_rate, channels):
@@ -156,6 +217,7 @@ class NeuralPedal:
                 f"the stream runs at {self._stream.sample_rate} Hz with {self._stream.channels} channel(s), "
                 f"this block is {sample_rate} Hz with {channels}: pass reset=True to start a new stream"
             )
+        self._at_rest = False
         return restore_layout(self._process_block(audio), was_1d)
 
     __call__ = process
@@ -167,10 +229,12 @@ class NeuralPedal:
         wet *= self._output_gain.next(n)
         dry = self._stream.delay_dry(dry)
         mix, engaged = self._mix.next(n), self._engaged.next(n)
-        out = wet if np.all(mix == 1.0) else dry + mix * (wet - dry)
-        if not np.all(engaged == 1.0):
+        # A steady ramp is a float: comparing it is cheaper than np.all over an array.
+        out = wet if isinstance(mix, float) and mix == 1.0 else dry + mix * (wet - dry)
+        if not (isinstance(engaged, float) and engaged == 1.0):
             out = dry + engaged * (out - dry)
-        silence_non_finite(out)
+        if silence_non_finite(out):
+            self.non_finite_blocks += 1
         return out
 
     def _set_ramp_times(self) -> None:
@@ -189,22 +253,28 @@ class NeuralPedal:
 class _Stream:
     """Per-stream state: one engine per channel, and the rate adapter when rates differ."""
 
-    def __init__(self, preset: Preset, sample_rate: float, channels: int) -> None:
+    def __init__(self, preset: Preset, sample_rate: float, channels: int, settle: bool = True) -> None:
         self.sample_rate = sample_rate
         self.channels = channels
-        self._engines = [WaveNetStream(preset.config, preset.weights) for _ in range(channels)]
+        self._engines = [WaveNetStream(preset.config, preset.weights, settle=settle) for _ in range(channels)]
         self._adapter = None
         if sample_rate != preset.sample_rate:
             self._adapter = RateAdapter(sample_rate, preset.sample_rate, channels, self._run_models)
         self.latency_samples = self._adapter.latency_samples if self._adapter else 0
-        self.reset()
+        # Silence (host samples) that settles unsettled models and visits each buffer position.
+        engine = self._engines[0]
+        model_samples = engine.receptive_field - 1 + 2 * engine.cycle_samples
+        self.warmup_samples = math.ceil(model_samples * sample_rate / preset.sample_rate) + self.latency_samples
+        self._dry = SampleFifo(channels, self.latency_samples)
 
     def matches(self, sample_rate: float, channels: int) -> bool:
         return sample_rate == self.sample_rate and channels == self.channels
 
-    def reset(self) -> None:
-        for engine in self._engines:
-            engine.reset()
+    def reset(self, settle: bool = True) -> None:
+        """Back to silence; settle=False keeps the models' state (already settled by silence)."""
+        if settle:
+            for engine in self._engines:
+                engine.reset()
         if self._adapter:
             self._adapter.reset()
         self._dry = SampleFifo(self.channels, self.latency_samples)
@@ -224,10 +294,3 @@ class _Stream:
         for engine, x, y in zip(self._engines, audio, out, strict=True):
             engine.process(x, y)
         return out
-
-
-def _finite(name: str, value: float) -> float:
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}")
-    return value

@@ -371,7 +371,7 @@ class _Engine:
     @staticmethod
     def _parse_slots(slots: list[tuple[str, dict]]) -> list[tuple[str, dict, Chain]]:
         """Read each slot's preset now, so that switching slots reads no file. A slot's chain
-        holds neural pedals only, whose LivePedals are made afresh for each program."""
+        holds neural pedals only, which each program clones (programs never share stream state)."""
         return [(name, description, Chain.from_dict(description)) for name, description in slots]
 
     def select_preset(self, slot: int) -> None:

@@ -77,6 +77,12 @@ class WaveNetStream:
     def receptive_field(self) -> int:
         return self.config.receptive_field
 
+    @property
+    def cycle_samples(self) -> int:
+        """Buffer positions repeat at least every this many samples: after two cycles at one
+        block size, every plan that block size needs has been made."""
+        return self._length - self._lookback
+
     def reset(self, settle: bool = True) -> None:
         """Return to silence: the network behaves as if it had heard zeros forever.
 
