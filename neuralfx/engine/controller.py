@@ -22,7 +22,8 @@ class LiveEngine:
     """Runs the live engine in its own process and talks to it.
 
     Commands return at once; their effect shows up in `state` after `poll()`, and failures come
-    back as "error" events (a command never stops the audio). Files are read and validated here
+    back as "error" events (a command never stops the audio). Use one LiveEngine from one
+    thread (or serialise the calls): `poll` and `stop` both read the engine's pipe. Files are read and validated here
     first, so a bad preset or chain raises in the caller (PresetError or ValueError) and never
     reaches the engine. `meters()` and `scope()` read shared memory and never block.
 
@@ -45,6 +46,7 @@ class LiveEngine:
         self._process = None
         self._conn = None
         self._meters: SharedMeters | None = None
+        self._unread: list[EngineEvent] = []
 
     # --- life cycle -------------------------------------------------------------------------
     @property
@@ -62,6 +64,7 @@ class LiveEngine:
         """
         if self.running:
             raise EngineError("the engine is already running")
+        self._join()  # an engine that ended on its own leaves a process and a pipe to clean up
         from .process import engine_main
 
         self._meters = SharedMeters(self._context)
@@ -76,8 +79,10 @@ class LiveEngine:
         deadline = time.monotonic() + timeout_s
         errors = []
         while time.monotonic() < deadline:
-            for event in self.poll(timeout_s=0.05):
+            events = self.poll(timeout_s=0.05)
+            for i, event in enumerate(events):
                 if event.kind == "started":
+                    self._unread = events[i + 1 :]  # what came with it is the next poll's
                     return
                 if event.kind == "error":
                     errors.append(event.message)
@@ -122,11 +127,11 @@ class LiveEngine:
     # --- what the engine says ---------------------------------------------------------------
     def poll(self, timeout_s: float = 0.0) -> list[EngineEvent]:
         """Drain the engine's events (waiting up to timeout_s for the first); `state` follows."""
-        events: list[EngineEvent] = []
+        events, self._unread = self._unread, []
         if self._conn is None or self._conn.closed:
             return events
         try:
-            if not self._conn.poll(timeout_s):
+            if not self._conn.poll(0 if events else timeout_s):
                 return events
             while True:
                 event = self._conn.recv()
@@ -136,6 +141,7 @@ class LiveEngine:
                 if event.kind == "stopped" or not self._conn.poll():
                     break
         except (EOFError, OSError):
+            self._conn.close()  # report the end once: later polls return nothing
             if not events or events[-1].kind != "stopped":
                 events.append(EngineEvent("stopped", "the engine process ended"))
         if events and events[-1].kind == "stopped":

@@ -163,11 +163,15 @@ class _Engine:
         self.midi_map = MidiMap.from_dict(settings.midi_map) if settings.midi_map else MidiMap.default()
         self.parser = MidiParser()
         self.slots = self._parse_slots([preset_description(p) for p in settings.presets])
+        self._startup_warnings: list[str] = []
         if settings.midi_port or settings.midi_virtual_port:
             from .midi_input import MidiInput
 
             api = midi_api_for(host_name, settings.midi_api)
-            self.midi = MidiInput(api, settings.midi_port, settings.midi_virtual_port, settings.client_name)
+            try:
+                self.midi = MidiInput(api, settings.midi_port, settings.midi_virtual_port, settings.client_name)
+            except Exception as exc:  # no footswitch is no reason to stay silent: play, and say why
+                self._startup_warnings.append(f"MIDI is off: {exc}")
         self._x = np.zeros(CAPACITY, np.float32)
         self._y = np.zeros(CAPACITY, np.float32)
         self._staging = meters.staging()
@@ -276,6 +280,8 @@ class _Engine:
         gc.freeze()  # startup objects leave the collector's view: later collections stay short
         self.stream.start()
         self._update(running=True, kind="started")
+        for warning in self._startup_warnings:
+            self._error(warning)
         while not self._stopping:
             timeout = 0.01 if self.processor.loading else 0.1  # report the end of a load promptly
             ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=timeout)
