@@ -35,11 +35,15 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from neuralfx.loudness import reference_signal
-from neuralfx.models import WaveNetConfig, WaveNetStream
-from neuralfx.preset import Preset, PresetMetadata, load_preset
-
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from live_helpers import random_pedalnet_preset  # noqa: E402
+
+from neuralfx.loudness import reference_signal  # noqa: E402
+from neuralfx.models import WaveNetStream  # noqa: E402
+from neuralfx.preset import load_preset  # noqa: E402
+
 TS9 = REPO / "presets" / "ts9.nfx"
 TINY = REPO / "tests" / "data" / "tiny.nfx"
 RATE = 48000
@@ -49,11 +53,7 @@ CHUNK = 65536
 def model_preset(folder: Path) -> tuple[Path, str]:
     if TS9.exists():
         return TS9, "presets/ts9.nfx"
-    config = WaveNetConfig()
-    rng = np.random.default_rng(0)
-    weights = {k: (rng.standard_normal(s) * 0.1).astype(np.float32) for k, s in config.weight_shapes().items()}
-    path = Preset(config, weights, RATE, PresetMetadata(name="benchmark")).save(folder / "pedalnet-24x16.nfx")
-    return path, "24×16 PedalNet, random weights"
+    return random_pedalnet_preset(folder / "pedalnet-24x16.nfx"), "24×16 PedalNet, random weights"
 
 
 def di_signal(seconds: float, channels: int, seed: int) -> np.ndarray:
@@ -76,14 +76,14 @@ def write_long(path: Path, seconds: float, channels: int, subtype: str) -> None:
 def run_batch(in_dir: Path, out_dir: Path, preset: Path, jobs: int) -> tuple[float, int]:
     """(wall seconds, peak RSS in bytes of the largest process) of one `neuralfx batch --force`."""
     command = [sys.executable, "-m", "neuralfx.cli", "batch", str(in_dir), str(out_dir), "--preset", str(preset)]
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [*command, "--jobs", str(jobs), "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(process.pid, 0)  # its rusage covers the workers it reaped
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"neuralfx batch failed:\n{process.stderr.read().decode()}")
+    with tempfile.TemporaryFile() as stderr:  # a file, not a pipe: a pipe nobody reads can fill up and block
+        started = time.perf_counter()
+        process = subprocess.Popen([*command, "--jobs", str(jobs), "--force"], stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)  # its rusage covers the workers it reaped
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            stderr.seek(0)
+            raise SystemExit(f"neuralfx batch failed:\n{stderr.read().decode()}")
     return elapsed, usage.ru_maxrss * 1024
 
 

@@ -4,7 +4,7 @@ or a chain, in parallel worker processes, resumable, never touching the inputs.
     neuralfx process di.wav -o reamped.wav --preset ts9 --tail 2
     neuralfx batch session/DI session-reamped --chain rig.json --jobs 2 --report report.json
 
-Exit codes: 0 all done (or skipped as already complete), 1 some files failed, 2 usage error.
+Exit codes: 0 all done (or skipped as already complete), 1 some files failed, 2 usage error, 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import math
 import multiprocessing
 import multiprocessing.connection
 import os
-import re
 import signal
 import sys
 import time
@@ -30,16 +29,15 @@ from typing import Any, TextIO
 import soundfile as sf
 
 from .chain import Chain
-from .fileio import atomic_write_text
+from .cli import print_table
+from .fileio import atomic_write_text, is_temporary, same_file
 from .pedal import NeuralPedal
-from .preset import PresetError, load_preset
+from .preset import PresetError, load_preset, preset_path
 from .render import FORMAT_SUFFIXES, RenderResult, RenderSettings, output_spec, output_suffix, render_file
 
 AUDIO_SUFFIXES = {".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg", ".oga", ".opus", ".mp3"}
 FORMATS = {name.lower(): name for name in FORMAT_SUFFIXES}  # --format wav → "WAV"
 _SUFFIX_FORMATS = {".wav": "WAV", ".wave": "WAV", ".flac": "FLAC", ".aif": "AIFF", ".aiff": "AIFF", ".ogg": "OGG"}
-# atomic_path's temporaries (and the normalising scratch file): ".<name>.tmp-<8 random chars><suffix>".
-_TEMP_NAME = re.compile(r"^\..+\.tmp-[a-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
 _LOCK_NAME = ".neuralfx-batch.lock"
 _MARKER_PREFIX = "neuralfx render "
 
@@ -64,7 +62,7 @@ def _effect_from_args(args: argparse.Namespace) -> tuple[EffectSource, Any, str]
     """(source, the loaded effect, a fingerprint of every file it is made of)."""
     try:
         if args.preset:
-            source = EffectSource("preset", load_preset(args.preset).path.resolve())
+            source = EffectSource("preset", preset_path(args.preset).resolve())
         else:
             source = EffectSource("chain", Path(args.chain).resolve())
         effect = source.load()
@@ -259,17 +257,17 @@ def _process(args: argparse.Namespace) -> int:
     input_path, output = args.input, args.output
     if not input_path.is_file():
         raise UsageError(f"{input_path}: no such file")
-    if output.resolve() == input_path.resolve() or (output.exists() and os.path.samefile(input_path, output)):
+    if same_file(output, input_path):
         raise UsageError(f"{output} is the input file: refusing to write over it (choose another output)")
     if output.exists() and not args.force:
         raise UsageError(f"{output} exists: pass --force to overwrite it")
     if not output.parent.is_dir():
         raise UsageError(f"{output.parent}: no such folder")
-    output_format = None
-    if not args.format:
-        output_format = _SUFFIX_FORMATS.get(output.suffix.lower())
-        if output_format is None:
-            raise UsageError(f"cannot tell the format from {output.name!r}: name it .wav, .flac, .aiff or .ogg")
+    output_format = _SUFFIX_FORMATS.get(output.suffix.lower())
+    if args.format and output_format not in (None, FORMATS[args.format]):
+        raise UsageError(f"{output.name!r} names a {output_format} file but --format is {args.format}: make them agree")
+    if not args.format and output_format is None:
+        raise UsageError(f"cannot tell the format from {output.name!r}: name it .wav, .flac, .aiff or .ogg")
     settings = _settings(args, output_format)
     _, effect, fingerprint = _effect_from_args(args)
     started = time.perf_counter()
@@ -427,7 +425,7 @@ def _remove_temporaries(out_root: Path) -> int:
     removed = 0
     for folder, _, files in os.walk(out_root):
         for name in files:
-            if _TEMP_NAME.match(name):
+            if is_temporary(name):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(os.path.join(folder, name))
                     removed += 1
@@ -630,9 +628,7 @@ def _print_summary(plan: list[Outcome], elapsed_s: float | None) -> None:
     names = {"todo": "would render" if elapsed_s is None else "not done"}
     rows = [("STATUS", "FILE", "AUDIO", "OUTPUT")]
     rows += [(names.get(o.status, o.status), o.input, f"{o.seconds:.1f} s", o.describe()) for o in plan]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3])
+    print_table(rows)
     if elapsed_s is None:
         return
     totals = _totals(plan, elapsed_s)

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (PresetError, ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # PresetError is a ValueError
         print(f"neuralfx {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -70,10 +70,15 @@ def _presets(args: argparse.Namespace) -> int:
         rows.append(
             (path.stem, str(preset.sample_rate), "-" if esr is None else f"{esr:.4f}", preset.metadata.pedal, str(path))
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+    print_table(rows)
     return 0
+
+
+def print_table(rows: list[tuple[str, ...]], file=None) -> None:
+    """Print rows of strings as left-aligned columns (the first row is the header)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(), file=file)
 
 
 if __name__ == "__main__":

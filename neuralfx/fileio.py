@@ -1,9 +1,11 @@
-"""Atomic file writes: a temporary file in the destination folder, then a rename."""
+"""Safe file writing: atomic writes (a temporary file in the destination folder, then a rename),
+scratch files beside an output, and recognising both when a killed run left them behind."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,27 +20,55 @@ def _read_umask() -> int:
 # Read once at import (single-threaded then): os.umask can only be read by setting it.
 _FILE_MODE = 0o666 & ~_read_umask()
 
+# ".<target name>.tmp-<tempfile's 8 random characters><suffix>"
+_TEMPORARY_NAME = re.compile(r"^\..+\.tmp-[a-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
 
-@contextlib.contextmanager
-def atomic_path(path: Path, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success rename it over `path`, else delete it.
 
-    The temporary name keeps `suffix` (default: the target's) so that format-sniffing
-    writers (soundfile) pick the right format. A crash leaves only a hidden `.tmp-*` file.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.tmp-", suffix=path.suffix if suffix is None else suffix, dir=path.parent
-    )
+def _temporary_beside(path: Path, suffix: str) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=suffix, dir=path.parent)
     os.close(fd)
     os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a normal file respects the umask
+    return Path(tmp)
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one of this module's temporaries (left behind by a killed run)."""
+    return bool(_TEMPORARY_NAME.match(name))
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success rename it over `path`, else delete it.
+
+    The temporary keeps the target's suffix, so that format-sniffing writers (soundfile) pick
+    the right format. A crash leaves only a hidden `.<name>.tmp-*` file (see `is_temporary`).
+    """
+    path = Path(path)
+    tmp = _temporary_beside(path, path.suffix)
     try:
-        yield Path(tmp)
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def scratch_path(beside: Path, suffix: str) -> Iterator[Path]:
+    """Yield a temporary file in `beside`'s folder, named like atomic_path's, deleted on exit."""
+    tmp = _temporary_beside(Path(beside), suffix)
+    try:
+        yield tmp
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (the same path, or links to one file)."""
+    a, b = Path(a), Path(b)
+    return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -55,6 +55,11 @@ class LoudnessMeter:
     """
 
     def __init__(self, sample_rate: float, channels: int) -> None:
+        if not 1 <= channels <= 2:
+            raise ValueError(
+                f"loudness is measured for mono and stereo audio; this has {channels} channels "
+                "(BS.1770 weights surround channels and skips the LFE, which needs a known channel layout)"
+            )
         self.sample_rate = sample_rate
         self._block = round(BLOCK_S * sample_rate)
         self._hop = round(HOP_S * sample_rate)
@@ -77,7 +82,7 @@ class LoudnessMeter:
         for i in range(count):
             block = self._pending[:, i * self._hop : i * self._hop + self._block]
             spectrum = np.abs(np.fft.rfft(block, axis=1)) ** 2
-            # Channel weights are 1 for left, right and centre, which covers mono and stereo.
+            # BS.1770 weighs left and right (and a mono channel) by 1.
             self._block_powers.append(float(np.sum(spectrum @ self._weights)))
         self._pending = self._pending[:, count * self._hop :]
 
@@ -123,6 +128,12 @@ def reference_signal(sample_rate: int, seconds: float = 8.0) -> np.ndarray:
     x = np.concatenate(plucks)
     x *= 10 ** (REFERENCE_LEVEL_DBFS / 20) / np.sqrt(np.mean(x**2))
     return x.astype(np.float32)
+
+
+def peak_dbfs(audio: np.ndarray) -> float:
+    """Sample peak in dBFS over all channels and samples."""
+    peak = float(np.max(np.abs(audio))) if np.size(audio) else 0.0
+    return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
 def rms_dbfs(audio: np.ndarray) -> float:

@@ -96,13 +96,19 @@ def save_preset(preset: Preset, path: str | Path) -> Path:
     return path
 
 
+def preset_path(name_or_path: str | Path) -> Path:
+    """The file a preset name or path stands for (see `preset_dirs`); raises PresetError."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    if path.suffix == SUFFIX or len(path.parts) > 1:
+        raise PresetError(path, "no such preset file")
+    return find_preset(str(name_or_path))
+
+
 def load_preset(name_or_path: str | Path) -> Preset:
     """Load a preset from a file path, or by name from the preset folders (see `preset_dirs`)."""
-    path = Path(name_or_path)
-    if not path.is_file():
-        if path.suffix == SUFFIX or len(path.parts) > 1:
-            raise PresetError(path, "no such preset file")
-        path = find_preset(str(name_or_path))
+    path = preset_path(name_or_path)
     try:
         blob = path.read_bytes()
     except OSError as exc:
@@ -164,10 +170,11 @@ def find_preset(name: str) -> Path:
         for candidate in (folder / name, folder / f"{name}{SUFFIX}"):
             if candidate.is_file():
                 return candidate
-    for path in list_presets():
+    presets = list_presets()
+    for path in presets:
         if path.stem.lower() == name.lower():
             return path
-    available = ", ".join(p.stem for p in list_presets()) or "none"
+    available = ", ".join(p.stem for p in presets) or "none"
     raise PresetError(
         name, f"no preset by that name (available: {available}); give a name or a path to a {SUFFIX} file"
     )

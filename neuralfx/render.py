@@ -9,8 +9,6 @@ start of their output is dropped. Memory stays bounded whatever the file's lengt
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import soundfile as sf
-from pedalboard.io import StreamResampler
 
 from .audio import db_to_gain
-from .fileio import atomic_path
+from .fileio import atomic_path, same_file, scratch_path
 from .loudness import LoudnessMeter
+from .resampling import ChannelResampler
 
 CHUNK_FRAMES = 65536
 """Frames per effect call: large, so per-call overhead vanishes (engines split internally)."""
@@ -122,7 +120,7 @@ def resample_blocks(
     blocks: Iterable[np.ndarray], from_rate: float, to_rate: float, channels: int
 ) -> Iterator[np.ndarray]:
     """Yield `blocks` resampled to `to_rate`, aligned (zero offset), round(n · to/from) frames in all."""
-    resampler = StreamResampler(from_rate, to_rate, channels)
+    resampler = ChannelResampler(from_rate, to_rate, channels)
     fed = emitted = 0
     for block in blocks:
         fed += block.shape[1]
@@ -130,7 +128,7 @@ def resample_blocks(
         emitted += out.shape[1]  # the resampler holds back its latency, so this stays ≤ the total
         yield out
     missing = round(fed * to_rate / from_rate) - emitted
-    rest = resampler.process()[:, : max(missing, 0)]
+    rest = resampler.flush()[:, : max(missing, 0)]
     yield np.pad(rest, ((0, 0), (0, max(missing - rest.shape[1], 0))))
 
 
@@ -198,9 +196,7 @@ def render_file(
         soundfile.LibsndfileError: the input cannot be decoded or the output cannot be written.
     """
     input_path, output_path = Path(input_path), Path(output_path)
-    if output_path.resolve() == input_path.resolve() or (
-        output_path.exists() and os.path.samefile(input_path, output_path)
-    ):
+    if same_file(output_path, input_path):
         raise ValueError(f"{output_path} is the input file: refusing to write over it")
     with sf.SoundFile(input_path) as source:
         spec = output_spec(source, settings)
@@ -258,18 +254,13 @@ def _write_normalized(
             meter.add(block)
             yield block
 
-    # Named like atomic_path's temporaries, so an interrupted run's scratch is recognised as one.
-    fd, scratch = tempfile.mkstemp(prefix=f".{output_path.name}.tmp-", suffix=".w64", dir=output_path.parent)
-    os.close(fd)
-    try:
-        _write(metered(), Path(scratch), OutputSpec("W64", "FLOAT", spec.sample_rate, spec.channels), "")
+    with scratch_path(output_path, ".w64") as scratch:
+        _write(metered(), scratch, OutputSpec("W64", "FLOAT", spec.sample_rate, spec.channels), "")
         loudness = meter.integrated_lufs
         gain_db = target_lufs - loudness if math.isfinite(loudness) else 0.0  # silence stays silent
         gain = db_to_gain(gain_db)
         with sf.SoundFile(scratch) as source, atomic_path(output_path) as tmp:
             frames, clipped = _write((block * gain for block in read_blocks(source)), tmp, spec, marker)
-    finally:
-        os.unlink(scratch)
     return loudness, gain_db, frames, clipped
 
 

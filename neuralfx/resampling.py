@@ -34,6 +34,29 @@ class SampleFifo:
         return self._data.shape[1]
 
 
+class ChannelResampler:
+    """pedalboard's StreamResampler for (channels, n) blocks of any size, one channel at a time
+    (pedalboard reads a (2, 1) block as 2 samples of 1 channel). The output stream is aligned
+    with the input (zero offset); it arrives `input_latency` input samples late."""
+
+    def __init__(
+        self,
+        from_rate: float,
+        to_rate: float,
+        channels: int,
+        quality: Resample.Quality = Resample.Quality.WindowedSinc32,
+    ) -> None:
+        self._resamplers = [StreamResampler(from_rate, to_rate, 1, quality) for _ in range(channels)]
+        self.input_latency = self._resamplers[0].input_latency
+
+    def process(self, audio: np.ndarray) -> np.ndarray:
+        return np.concatenate([r.process(audio[c : c + 1]) for c, r in enumerate(self._resamplers)], axis=0)
+
+    def flush(self) -> np.ndarray:
+        """Everything still held back, at the end of the stream."""
+        return np.concatenate([r.process() for r in self._resamplers], axis=0)
+
+
 class RateAdapter:
     """Resample (channels, n) host audio to `inner_rate`, apply `inner`, resample back.
 
@@ -48,39 +71,27 @@ class RateAdapter:
         inner_rate: float,
         channels: int,
         inner: Callable[[np.ndarray], np.ndarray],
-        quality: Resample.Quality = Resample.Quality.WindowedSinc32,
     ) -> None:
         self._rates = (host_rate, inner_rate)
-        self._quality = quality
         self._channels = channels
         self._inner = inner
-        probe_up, probe_down = self._resamplers(1)
+        up, down = self._resamplers()
         # Each resampler holds back input_latency samples of its input; +2 covers rounding of
         # the fractional sample counts, so the FIFO never runs dry even for 1-sample blocks.
-        self.latency_samples = (
-            math.ceil(probe_up[0].input_latency + probe_down[0].input_latency * host_rate / inner_rate) + 2
-        )
+        self.latency_samples = math.ceil(up.input_latency + down.input_latency * host_rate / inner_rate) + 2
         self.reset()
 
-    def _resamplers(self, channels: int) -> tuple[list[StreamResampler], list[StreamResampler]]:
-        # One mono resampler per channel: pedalboard reads a (2, 1) block as 2 samples of 1 channel.
+    def _resamplers(self) -> tuple[ChannelResampler, ChannelResampler]:
         host, inner = self._rates
-        return (
-            [StreamResampler(host, inner, 1, self._quality) for _ in range(channels)],
-            [StreamResampler(inner, host, 1, self._quality) for _ in range(channels)],
-        )
+        return ChannelResampler(host, inner, self._channels), ChannelResampler(inner, host, self._channels)
 
     def reset(self) -> None:
-        self._up, self._down = self._resamplers(self._channels)
+        self._up, self._down = self._resamplers()
         self._fifo = SampleFifo(self._channels, self.latency_samples)
 
     def process(self, audio: np.ndarray) -> np.ndarray:
         if audio.shape[1]:
-            inner_audio = _each_channel(self._up, audio)
+            inner_audio = self._up.process(audio)
             if inner_audio.shape[1]:
-                self._fifo.push(_each_channel(self._down, self._inner(inner_audio)))
+                self._fifo.push(self._down.process(self._inner(inner_audio)))
         return self._fifo.pop(audio.shape[1])
-
-
-def _each_channel(resamplers: list[StreamResampler], audio: np.ndarray) -> np.ndarray:
-    return np.concatenate([r.process(audio[c : c + 1]) for c, r in enumerate(resamplers)], axis=0)
