@@ -27,7 +27,7 @@ import pedalboard
 from .audio import as_channels_first, restore_layout
 from .fileio import atomic_write_text
 from .pedal import NeuralPedal
-from .preset import load_preset, preset_dirs
+from .preset import SUFFIX, load_preset, preset_dirs
 from .resampling import SampleFifo
 
 CHAIN_FORMAT = "neuralfx.chain"
@@ -46,6 +46,7 @@ def load_plugin(path: str | Path, parameters: dict[str, float] | None = None) ->
         path: the plugin bundle, e.g. /usr/lib/vst3/ZamComp.vst3.
         parameters: parameter name → raw value in 0..1 (as saved in chain files).
     """
+    path = Path(path).resolve()
     plugin = pedalboard.load_plugin(str(path))
     _plugin_paths[plugin] = str(path)
     for name, raw in (parameters or {}).items():
@@ -53,6 +54,16 @@ def load_plugin(path: str | Path, parameters: dict[str, float] | None = None) ->
             raise ValueError(f"plugin {path} has no parameter {name!r}")
         plugin.parameters[name].raw_value = float(raw)
     return plugin
+
+
+def settable_parameters(plugin_class: type) -> list[str]:
+    """The parameters of a native pedalboard plugin class (its settable properties), in the
+    class's order: what a chain file saves and a GUI shows."""
+    return [
+        name
+        for name, attribute in vars(plugin_class).items()
+        if isinstance(attribute, property) and attribute.fset is not None and not name.startswith("_")
+    ]
 
 
 def _is_native(effect: object) -> bool:
@@ -301,13 +312,7 @@ def _describe(effect: Any, base_dir: Path | None) -> dict:
         return {
             "type": "neural",
             "preset": _preset_reference(effect.preset.path, base_dir),
-            "parameters": {
-                "input_gain_db": effect.input_gain_db,
-                "output_gain_db": effect.output_gain_db,
-                "mix": effect.mix,
-                "bypass": effect.bypass,
-                "crossfade_ms": effect.crossfade_ms,
-            },
+            "parameters": effect.parameters(),
         }
     if isinstance(effect, pedalboard.ExternalPlugin):
         path = _plugin_paths.get(effect)
@@ -326,17 +331,24 @@ def _describe(effect: Any, base_dir: Path | None) -> dict:
 
 
 def _native_parameters(plugin: pedalboard.Plugin) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, attr in vars(type(plugin)).items():
-        if not isinstance(attr, property) or name.startswith("_"):
-            continue
+    cls = type(plugin)
+    names = settable_parameters(cls) + [n for n in _constructor_files(cls) if getattr(plugin, n) is not None]
+    if any(getattr(plugin, n) is None for n in _constructor_files(cls)):
+        raise ValueError(f"cannot save {plugin!r}: it was not made from a file")
+    values = {}
+    for name in names:
         value = getattr(plugin, name)
-        if attr.fset is None and not name.endswith("_filename"):
-            continue  # read-only state (is_effect...), except files given to the constructor
-        if value is None:
-            raise ValueError(f"cannot save {plugin!r}: {name} is not set from a file")
-        values[name] = value.name if hasattr(value, "name") and hasattr(type(value), "__members__") else value
+        values[name] = value.name if hasattr(type(value), "__members__") else value  # enums by name
     return values
+
+
+def _constructor_files(plugin_class: type) -> list[str]:
+    """Read-only file properties set through the constructor (Convolution's impulse response)."""
+    return [
+        name
+        for name, attribute in vars(plugin_class).items()
+        if isinstance(attribute, property) and attribute.fset is None and name.endswith("_filename")
+    ]
 
 
 def _build(entry: dict, base_dir: Path | None) -> Any:
@@ -348,16 +360,17 @@ def _build(entry: dict, base_dir: Path | None) -> Any:
         raise ValueError('"parameters" must be an object')
     if kind == "neural":
         reference = str(entry["preset"])
-        local = base_dir / reference if base_dir else None
-        return NeuralPedal(load_preset(local if local and local.is_file() else reference), **parameters)
+        if Path(reference).suffix == SUFFIX or len(Path(reference).parts) > 1:  # a file, not a name
+            reference = _beside(reference, base_dir)
+        return NeuralPedal(load_preset(reference), **parameters)
     if kind == "plugin":
-        return load_plugin(entry["path"], parameters)
+        return load_plugin(_beside(str(entry["path"]), base_dir), parameters)
     if kind == "native":
         name = entry.get("class")
         cls = getattr(pedalboard, str(name), None)
         if not (isinstance(cls, type) and issubclass(cls, pedalboard.Plugin)) or name in _NOT_NATIVE_EFFECTS:
             raise ValueError(f"unknown pedalboard plugin class {name!r}")
-        settable = {k for k, v in vars(cls).items() if isinstance(v, property) and v.fset is not None}
+        settable = set(settable_parameters(cls))
         plugin = cls(**{k: v for k, v in parameters.items() if k not in settable})
         for key, value in parameters.items():
             if key not in settable:
@@ -368,3 +381,8 @@ def _build(entry: dict, base_dir: Path | None) -> Any:
             setattr(plugin, key, value)
         return plugin
     raise ValueError(f"unknown effect type {kind!r} (expected neural, native or plugin)")
+
+
+def _beside(path: str, base_dir: Path | None) -> Path:
+    """A path from a chain file: relative ones are relative to the chain file's folder."""
+    return base_dir / path if base_dir is not None and not Path(path).is_absolute() else Path(path)

@@ -156,6 +156,12 @@ class Binding:
         elif (self.parameter, self.minimum, self.maximum) != (None, None, None):
             raise ValueError(f"{self.action}: parameter, minimum and maximum belong to parameter bindings only")
 
+    @property
+    def role(self) -> tuple[str, int | None, str | None]:
+        """What the binding does, whatever triggers it: learning a binding replaces the one
+        with the same role."""
+        return self.action, self.slot, self.parameter
+
     def accepts(self, message: MidiMessage) -> bool:
         """Whether MIDI learn may bind this binding to `message`."""
         if message.kind == "control_change":
@@ -240,11 +246,8 @@ class MidiMap:
     def _bind(self, message: MidiMessage) -> Binding:
         trigger = "control" if message.kind == "control_change" else "program"
         learned = replace(self.learning, **{trigger: message.number})
-        role = (learned.action, learned.slot, learned.parameter)
         self.bindings = [
-            b
-            for b in self.bindings
-            if (b.action, b.slot, b.parameter) != role and getattr(b, trigger) != message.number
+            b for b in self.bindings if b.role != learned.role and getattr(b, trigger) != message.number
         ] + [learned]
         self._held.clear()
         self.learning = None

@@ -93,16 +93,19 @@ class NeuralPedal:
         """Load a preset by name (see `neuralfx.preset.preset_dirs`) or path."""
         return cls(load_preset(name_or_path), **parameters)
 
+    def parameters(self) -> dict[str, float | bool]:
+        """The constructor's keyword arguments for the current settings (what a chain file saves)."""
+        return {
+            "input_gain_db": self.input_gain_db,
+            "output_gain_db": self.output_gain_db,
+            "mix": self.mix,
+            "bypass": self.bypass,
+            "crossfade_ms": self.crossfade_ms,
+        }
+
     def clone(self) -> NeuralPedal:
         """A new pedal with the same preset (shared, read-only) and parameters, and no stream."""
-        return NeuralPedal(
-            self.preset,
-            input_gain_db=self.input_gain_db,
-            output_gain_db=self.output_gain_db,
-            mix=self.mix,
-            bypass=self.bypass,
-            crossfade_ms=self.crossfade_ms,
-        )
+        return NeuralPedal(self.preset, **self.parameters())
 
     @property
     def sample_rate(self) -> int:
@@ -159,6 +162,12 @@ class NeuralPedal:
     def latency_samples(self) -> int:
         """How many samples the output lags the input at the current host rate."""
         return self._stream.latency_samples if self._stream else 0
+
+    @property
+    def memory_samples(self) -> int:
+        """Host samples after which the output no longer depends on anything heard before them:
+        the receptive field at the host rate, plus the latency (0 before a stream starts)."""
+        return self._stream.memory_samples if self._stream else 0
 
     def reset(self) -> None:
         """Clear all state: models hear silence, parameter glides finish at once."""
@@ -261,10 +270,11 @@ class _Stream:
         if sample_rate != preset.sample_rate:
             self._adapter = RateAdapter(sample_rate, preset.sample_rate, channels, self._run_models)
         self.latency_samples = self._adapter.latency_samples if self._adapter else 0
-        # Silence (host samples) that settles unsettled models and visits each buffer position.
+        ratio = sample_rate / preset.sample_rate
         engine = self._engines[0]
-        model_samples = engine.receptive_field - 1 + 2 * engine.cycle_samples
-        self.warmup_samples = math.ceil(model_samples * sample_rate / preset.sample_rate) + self.latency_samples
+        self.memory_samples = math.ceil((engine.receptive_field - 1) * ratio) + self.latency_samples
+        # Silence that settles unsettled models, visiting each buffer position twice.
+        self.warmup_samples = self.memory_samples + math.ceil(2 * engine.cycle_samples * ratio)
         self._dry = SampleFifo(channels, self.latency_samples)
 
     def matches(self, sample_rate: float, channels: int) -> bool:

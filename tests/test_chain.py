@@ -180,3 +180,19 @@ def test_a_vst3_loaded_without_neuralfx_cannot_be_saved_silently(tmp_path):
     with pytest.raises(ValueError, match="load_plugin"):
         chain.save(tmp_path / "x.json")
     assert not (tmp_path / "x.json").exists()
+
+
+def test_relative_paths_in_a_chain_file_are_relative_to_it(tmp_path, monkeypatch):
+    rig = tmp_path / "rig"
+    rig.mkdir()
+    make_preset(seed=7).save(rig / "mine.nfx")
+    Chain([NeuralPedal.from_preset(rig / "mine.nfx")]).save(rig / "rig.json")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "presets").mkdir(parents=True)
+    make_preset(seed=8).save(elsewhere / "mine.nfx")  # a decoy in the working directory
+    monkeypatch.chdir(elsewhere)
+    loaded = Chain.load(rig / "rig.json")
+    assert loaded[0].preset.path == rig / "mine.nfx"
+    (rig / "mine.nfx").unlink()
+    with pytest.raises(ValueError, match=f"{rig / 'mine.nfx'}: no such preset file"):
+        Chain.load(rig / "rig.json")

@@ -7,7 +7,8 @@ the start of its next block. Loading a program is a swap in four phases, all in 
 (only the construction of each model, one 2 ms step, is left to the engine's main thread):
 1. build: the new program is prepared in slices, in the spare time after each block;
 2. listen: it processes the live input beside the old one, unheard, until it has heard its
-   receptive field, so that it sounds exactly as if it had been playing all along;
+   neural pedals' memory (receptive fields in series), after which they sound exactly as if they
+   had been playing all along (native plugins with long tails, like reverb, still start afresh);
 3. fade: a linear crossfade from the old program to the new one;
 4. the old program is dropped, again in spare time (in a later block than the fade's last).
 Spare-time work only starts when the last step's duration still fits before the deadline.
@@ -121,7 +122,7 @@ class LiveProcessor:
         if self._swap is not None and self._swap.phase != "build":
             self._advance_swap(x, out)
         engaged = self._engaged.next(n)
-        if not np.all(engaged == 1.0):  # out = x + engaged · (out − x)
+        if not (isinstance(engaged, float) and engaged == 1.0):  # out = x + engaged · (out − x)
             out -= x
             out *= engaged
             out += x

@@ -9,13 +9,13 @@ runs the settling as small steps in the spare time of its audio callbacks (`buil
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import pedalboard
 
-from ..chain import Chain
+from ..chain import Chain, settable_parameters
 from ..pedal import NeuralPedal, check_parameter
 from ..preset import load_preset
 
@@ -26,10 +26,16 @@ def chain_name(chain: Chain) -> str:
     return " → ".join(names) or "dry"
 
 
+def preset_chain(name_or_path: str) -> tuple[str, Chain]:
+    """(display name, chain) of a program playing one preset."""
+    preset = load_preset(name_or_path)
+    return preset.name, Chain([NeuralPedal(preset)])
+
+
 def preset_description(name_or_path: str) -> tuple[str, dict]:
     """(display name, chain description) of a program playing one preset."""
-    preset = load_preset(name_or_path)
-    return preset.name, Chain([NeuralPedal(preset)]).to_dict()
+    name, chain = preset_chain(name_or_path)
+    return name, chain.to_dict()
 
 
 class LiveProgram:
@@ -81,22 +87,11 @@ class LiveProgram:
         return self
 
     @property
-    def ready(self) -> bool:
-        return self._sample_rate is not None
-
-    @property
     def warmup_samples(self) -> int:
-        """Live input the program must hear before its output no longer depends on when it
-        started, so that it fades in without a transient: each pedal's receptive field (at the
-        stream's rate) plus its resampling latency."""
-        return max(
-            (
-                math.ceil((p.preset.config.receptive_field - 1) * self._sample_rate / p.preset.sample_rate)
-                + p.latency_samples
-                for p in self.pedals
-            ),
-            default=0,
-        )
+        """Live input the program must hear before its neural pedals' output no longer depends on
+        when it started, so that it fades in without a transient: pedals in series remember the
+        sum of their memories."""
+        return sum(pedal.memory_samples for pedal in self.pedals)
 
     @property
     def latency_samples(self) -> int:
@@ -125,17 +120,18 @@ class LiveProgram:
         target = self.chain[index]
         if isinstance(target, NeuralPedal):
             return index, check_parameter(name, value)
-        if name in getattr(target, "parameters", {}):  # a VST3/AU plugin: raw values 0..1, as in chain files
+        if isinstance(target, pedalboard.ExternalPlugin):  # VST3/AU: raw values 0..1, as in chain files
+            if name not in target.parameters:
+                raise ValueError(f"effect {index} ({target.name}) has no parameter {name!r}")
             return index, float(value)
-        attribute = getattr(type(target), name, None)
-        if not isinstance(attribute, property) or attribute.fset is None or name.startswith("_"):
+        if name not in settable_parameters(type(target)):
             raise ValueError(f"effect {index} ({type(target).__name__}) has no settable parameter {name!r}")
         return index, value
 
     def set_parameter(self, index: int, name: str, value: Any) -> None:
         """Apply a change validated by `check_parameter` (on the audio thread: cheap)."""
         target = self.chain[index]
-        if name in getattr(target, "parameters", {}):
+        if isinstance(target, pedalboard.ExternalPlugin):
             target.parameters[name].raw_value = value
         else:
             setattr(target, name, value)
