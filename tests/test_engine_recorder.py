@@ -34,6 +34,20 @@ def test_a_full_ring_drops_and_counts_instead_of_blocking(tmp_path):
     assert recorder.dropped == 200
     recorder.stop()
     assert sf.info(tmp_path / "take.flac").frames == 1000
+    recorder.start(tmp_path / "next.flac")  # a new recording starts with nothing dropped
+    assert recorder.dropped == 0
+    recorder.stop()
+
+
+def test_a_failing_write_discards_the_recording_and_leaves_no_file(tmp_path):
+    recorder = Recorder(1000)
+    recorder.start(tmp_path / "take.wav")
+    recorder.push(np.full(100, 0.5, np.float32))
+    recorder._file.close()  # as good as a full disk: the next write fails
+    with pytest.raises(RuntimeError):
+        recorder.drain()
+    recorder.abort()
+    assert not recorder.recording and list(tmp_path.iterdir()) == []
 
 
 def test_bad_destinations_are_refused(tmp_path):
@@ -42,6 +56,10 @@ def test_bad_destinations_are_refused(tmp_path):
         recorder.start(tmp_path / "missing" / "take.wav")
     with pytest.raises(ValueError, match="unknown audio file type"):
         recorder.start(tmp_path / "take.xyz")
+    (tmp_path / "mine.wav").write_bytes(b"a user's take")
+    with pytest.raises(ValueError, match="the file exists"):
+        recorder.start(tmp_path / "mine.wav")
+    assert (tmp_path / "mine.wav").read_bytes() == b"a user's take"
     recorder.start(tmp_path / "take.wav")
     with pytest.raises(ValueError, match="already recording"):
         recorder.start(tmp_path / "other.wav")

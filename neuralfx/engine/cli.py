@@ -130,8 +130,10 @@ def _play(engine, duration: float | None, verbose: bool) -> None:
             if event.kind == "state" and (event.state.program_name, event.state.bypassed) != shown:
                 shown = (event.state.program_name, event.state.bypassed)
                 print(f"{shown[0]}{' (bypassed)' if shown[1] else ''}", flush=True)
+        if not verbose:
+            continue
         window.append(engine.meters())
-        if verbose and time.monotonic() >= next_print:
+        if time.monotonic() >= next_print:
             print(_meter_line(window), flush=True)
             window, next_print = [], next_print + 1.0
 

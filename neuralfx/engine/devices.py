@@ -33,11 +33,20 @@ def list_devices(host_api: str | None = None) -> list[AudioDevice]:
     apis, devices = _scan()
     if host_api is None:
         return devices
-    matches = [api for api in apis if host_api.lower() in api.lower()]
-    if len(matches) != 1:
-        problem = "no" if not matches else "more than one"
-        raise ValueError(f"{problem} audio host API matches {host_api!r} (available: {', '.join(apis)})")
-    return [device for device in devices if device.host_api == matches[0]]
+    api = apis[match_one(host_api, apis, "audio host API")]
+    return [device for device in devices if device.host_api == api]
+
+
+def match_one(wanted: str, names: list[str], what: str) -> int:
+    """The index of the one name equal to `wanted`, or else the one containing it
+    (case-insensitive). Raises ValueError listing the names when none or several match."""
+    for candidates in ([n.lower() == wanted.lower() for n in names], [wanted.lower() in n.lower() for n in names]):
+        hits = [i for i, hit in enumerate(candidates) if hit]
+        if len(hits) == 1:
+            return hits[0]
+    problem = "more than one" if any(wanted.lower() in n.lower() for n in names) else "no"
+    listed = ", ".join(repr(n) for n in names) or "none"
+    raise ValueError(f"{problem} {what} matches {wanted!r} (available: {listed})")
 
 
 def _scan() -> tuple[list[str], list[AudioDevice]]:
@@ -71,15 +80,12 @@ def find_host_api(name: str) -> int:
     """The index of the host API whose name contains `name` (case-insensitive)."""
     import sounddevice as sd
 
-    names = [api["name"] for api in sd.query_hostapis()]
-    matches = [i for i, api in enumerate(names) if name.lower() in api.lower()]
-    if len(matches) != 1:
-        problem = "no" if not matches else "more than one"
-        hint = ""
-        if "jack" in name.lower():
-            hint = "; PortAudio lists JACK only while a JACK server runs: start jackd first"
-        raise ValueError(f"{problem} audio host API matches {name!r} (available: {', '.join(names)}){hint}")
-    return matches[0]
+    try:
+        return match_one(name, [api["name"] for api in sd.query_hostapis()], "audio host API")
+    except ValueError as exc:
+        if "jack" not in name.lower():
+            raise
+        raise ValueError(f"{exc}; PortAudio lists JACK only while a JACK server runs: start jackd first") from None
 
 
 def find_device(device: int | str | None, host_api: int | None, kind: str) -> int:
@@ -109,15 +115,7 @@ def find_device(device: int | str | None, host_api: int | None, kind: str) -> in
         if index not in {i for i, _ in candidates}:
             raise ValueError(f"device {index} is not an {kind} device (see `neuralfx live --list-devices`)")
         return index
-    matches = [i for i, d in candidates if device.lower() in d["name"].lower()]
-    exact = [i for i, d in candidates if device.lower() == d["name"].lower()]
-    if len(exact) == 1:
-        return exact[0]
-    if len(matches) != 1:
-        names = ", ".join(repr(d["name"]) for _, d in candidates) or "none"
-        problem = "no" if not matches else "more than one"
-        raise ValueError(f"{problem} {kind} device matches {device!r} (available: {names})")
-    return matches[0]
+    return candidates[match_one(device, [d["name"] for _, d in candidates], f"{kind} device")][0]
 
 
 def midi_api_for(host_api_name: str | None, midi_api: str | None) -> str | None:
@@ -129,7 +127,11 @@ def midi_api_for(host_api_name: str | None, midi_api: str | None) -> str | None:
 
 def list_midi_ports(api: str | None = None) -> list[str]:
     """Names of the MIDI output ports a listener can connect to (rtmidi API, e.g. "UNIX_JACK")."""
+    return midi_backend(api).get_input_names()
+
+
+def midi_backend(api: str | None):
+    """mido's rtmidi backend for an rtmidi API name ("UNIX_JACK", "LINUX_ALSA"), None: rtmidi's default."""
     import mido
 
-    backend = mido.Backend("mido.backends.rtmidi" + (f"/{api}" if api else ""), load=True)
-    return backend.get_input_names()
+    return mido.Backend("mido.backends.rtmidi" + (f"/{api}" if api else ""), load=True)

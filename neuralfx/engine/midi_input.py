@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import socket
 
+from .devices import match_one, midi_backend
+
 
 class MidiInput:
     """Listens to one existing port and/or one port of its own that others connect to.
@@ -23,17 +25,16 @@ class MidiInput:
     def __init__(
         self, api: str | None, port: str | None = None, virtual_port: str | None = None, client_name: str = "neuralfx"
     ) -> None:
-        import mido
-
         self._reader, self._writer = socket.socketpair()
         self._reader.setblocking(False)
         self._writer.setblocking(False)
         self._ports = []
         self.names: list[str] = []
         try:
-            backend = mido.Backend("mido.backends.rtmidi" + (f"/{api}" if api else ""), load=True)
+            backend = midi_backend(api)
             if port is not None:
-                name = _match_port(port, backend.get_input_names())
+                names = backend.get_input_names()
+                name = names[match_one(port, names, "MIDI port")]
                 self._ports.append(backend.open_input(name, callback=self._forward))
                 self.names.append(name)
             if virtual_port is not None:
@@ -73,13 +74,3 @@ class MidiInput:
             self._writer.send(bytes(message.bytes()))
         except (BlockingIOError, OSError):
             pass  # the main thread is far behind or closing: dropping MIDI beats blocking rtmidi
-
-
-def _match_port(wanted: str, names: list[str]) -> str:
-    if wanted in names:
-        return wanted
-    matches = [name for name in names if wanted.lower() in name.lower()]
-    if len(matches) != 1:
-        problem = "no" if not matches else "more than one"
-        raise ValueError(f"{problem} MIDI port matches {wanted!r} (available: {', '.join(names) or 'none'})")
-    return matches[0]

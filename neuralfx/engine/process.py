@@ -37,7 +37,7 @@ from .events import EngineEvent, EngineState
 from .looped_file import LoopedFile
 from .meters import SharedMeters
 from .processor import LiveProcessor
-from .program import LiveProgram, chain_name, preset_description
+from .program import LiveProgram, chain_name, preset_chain
 from .recorder import Recorder
 from .settings import EngineSettings
 
@@ -162,7 +162,7 @@ class _Engine:
         self.recorder = Recorder(self.rate)
         self.midi_map = MidiMap.from_dict(settings.midi_map) if settings.midi_map else MidiMap.default()
         self.parser = MidiParser()
-        self.slots = self._parse_slots([preset_description(p) for p in settings.presets])
+        self.slots = [(name, chain.to_dict(), chain) for name, chain in map(preset_chain, settings.presets)]
         self._startup_warnings: list[str] = []
         if settings.midi_port or settings.midi_virtual_port:
             from .midi_input import MidiInput
@@ -289,7 +289,7 @@ class _Engine:
                 self._commands()
             if self.midi is not None and self.midi in ready:
                 self._midi(self.midi.read())
-            self.recorder.drain()
+            self._drain_recording()
             self._housekeeping()
 
     def close(self) -> None:
@@ -418,8 +418,20 @@ class _Engine:
             self._update(chain=description)
 
     def start_recording(self, path: str) -> None:
+        if self.settings.input_file and Path(path).resolve() == Path(self.settings.input_file).resolve():
+            raise ValueError(f"cannot record to {path}: it is the file being played")
         self.recorder.start(path)
         self._update(recording=str(Path(path)))
+
+    def _drain_recording(self) -> None:
+        """Write what was recorded; a failing disk ends the recording, never the audio."""
+        try:
+            self.recorder.drain()
+        except (OSError, RuntimeError) as exc:  # soundfile's errors are RuntimeErrors
+            path = self.recorder.path
+            self.recorder.abort()
+            self._update(recording=None)
+            self._error(f"the recording {path} stopped and was discarded: {exc}")
 
     def stop_recording(self) -> None:
         if not self.recorder.recording:
@@ -427,8 +439,13 @@ class _Engine:
         self._finish_recording()
 
     def _finish_recording(self) -> None:
-        dropped = self.recorder.dropped
-        path = self.recorder.stop(block_seconds=self._frames / self.rate)
+        dropped, path = self.recorder.dropped, self.recorder.path
+        try:
+            self.recorder.stop(block_seconds=self._frames / self.rate)
+        except (OSError, RuntimeError) as exc:  # the unfinished file is deleted
+            self._update(recording=None)
+            self._error(f"the recording {path} could not be finished and was discarded: {exc}")
+            return
         self._update(recording=None)
         _send(self.conn, EngineEvent("recorded", data=str(path)))
         if dropped:

@@ -43,6 +43,8 @@ class Recorder:
         if self._active:
             raise ValueError(f"already recording to {self.path}; stop that recording first")
         path = Path(path)
+        if path.exists():
+            raise ValueError(f"cannot record to {path}: the file exists (choose a new name; nothing is overwritten)")
         if not path.parent.is_dir():
             raise ValueError(f"cannot record to {path}: the folder {path.parent} does not exist")
         if path.suffix.lstrip(".").upper() not in sf.available_formats():
@@ -57,6 +59,7 @@ class Recorder:
             raise
         self._stack, self.path = stack, path
         self._read = self._written  # start from now
+        self.dropped = 0
         self._active = True
 
     def push(self, block: np.ndarray) -> None:
@@ -83,6 +86,17 @@ class Recorder:
             stop = min(size, start + written - self._read)
             self._file.write(self._ring[start:stop])
             self._read += stop - start
+
+    def abort(self) -> None:
+        """End the recording and delete its unfinished file (after a failed write)."""
+        if self._stack is None:
+            return
+        self._active = False
+        stack = self._stack
+        self._stack = self._file = self.path = None
+        error = RuntimeError("recording aborted")
+        with contextlib.suppress(Exception):  # unwinding as if by an error: atomic_path deletes, not renames
+            stack.__exit__(RuntimeError, error, None)
 
     def stop(self, block_seconds: float = 0.0) -> Path | None:
         """Finish the file and move it into place; returns its path (None if not recording).
