@@ -47,6 +47,7 @@ class LiveEngine:
         self._conn = None
         self._meters: SharedMeters | None = None
         self._unread: list[EngineEvent] = []
+        self._stop_reported = False  # the engine's end was reported: report it once
 
     # --- life cycle -------------------------------------------------------------------------
     @property
@@ -65,6 +66,7 @@ class LiveEngine:
         if self.running:
             raise EngineError("the engine is already running")
         self._join()  # an engine that ended on its own leaves a process and a pipe to clean up
+        self._stop_reported = False
         from .process import engine_main
 
         self._meters = SharedMeters(self._context)
@@ -142,9 +144,10 @@ class LiveEngine:
                     break
         except (EOFError, OSError):
             self._conn.close()  # report the end once: later polls return nothing
-            if not events or events[-1].kind != "stopped":
+            if not self._stop_reported and (not events or events[-1].kind != "stopped"):
                 events.append(EngineEvent("stopped", "the engine process ended"))
         if events and events[-1].kind == "stopped":
+            self._stop_reported = True
             self.state = dataclasses.replace(self.state, running=False)
         return events
 
