@@ -81,3 +81,9 @@ def test_other_audio_is_not_the_capture_signal():
     assert not is_capture_signal(noise, 48000)
     with pytest.raises(ValueError, match="mono"):
         is_capture_signal(np.stack([x, x]), 48000)
+
+
+def test_a_file_of_another_length_is_rejected_without_rendering_the_signal():
+    capture._capture_signal.cache_clear()
+    assert not is_capture_signal(np.zeros(48000, np.float32), 48000)
+    assert capture._capture_signal.cache_info().currsize == 0

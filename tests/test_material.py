@@ -9,6 +9,7 @@ import soundfile
 
 from neuralfx_training import material
 from neuralfx_training.material import Note, Section, compose, make_di, render
+from neuralfx_training.recipes.ts9 import HELD_OUT_DI, TRAINING_DI
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "di_clip.wav"
 
@@ -65,9 +66,11 @@ def test_same_seed_same_samples_other_seed_other_samples(source):
     assert np.sum((first - other) ** 2) > 0.5 * np.sum(first**2)
 
 
-def test_seeds_choose_different_playing():
-    # The trainer's held-out set is seed 101; its notes must not be a re-take of the training seeds'.
-    train, held_out = compose(120.0, seed=0), compose(20.0, seed=101)
+@pytest.mark.parametrize("seconds, seed", [(seconds, seed) for _, seconds, seed in TRAINING_DI])
+def test_seeds_choose_different_playing(seconds, seed):
+    # The TS9 recipe's held-out DI must not be a re-take of the playing it trains on.
+    _, held_out_s, held_out_seed = HELD_OUT_DI
+    train, held_out = compose(seconds, seed=seed), compose(held_out_s, seed=held_out_seed)
     assert [s.style for s in train[:4]] != [s.style for s in held_out[:4]]
     pitches = [n.pitch for s in train for n in s.notes][:200]
     other = [n.pitch for s in held_out for n in s.notes][:200]
@@ -111,15 +114,17 @@ def test_bend_raises_the_pitch(source):
 
 
 def test_the_two_soundfonts_sound_different():
+    # The TS9 recipe trains on TimGM6mb and tests on FluidR3: "another sound source" only if they differ.
     _soundfont_or_skip("timgm6mb")
     _soundfont_or_skip("fluidr3")
-    sections = compose(20.0, seed=101)
+    _, seconds, seed = HELD_OUT_DI
+    sections = compose(seconds, seed=seed)
 
     def centroid_hz(x: np.ndarray) -> float:
         power = np.abs(np.fft.rfft(x)) ** 2
         return float(np.sum(power * np.fft.rfftfreq(len(x), 1 / 48000)) / np.sum(power))
 
-    tim, fluid = (centroid_hz(render(sections, 20.0, 48000, source)) for source in ("timgm6mb", "fluidr3"))
+    tim, fluid = (centroid_hz(render(sections, seconds, 48000, source)) for source in ("timgm6mb", "fluidr3"))
     assert abs(tim - fluid) > 0.1 * fluid
 
 

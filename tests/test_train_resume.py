@@ -1,5 +1,8 @@
 """A run killed mid-epoch and resumed from its last checkpoint ends exactly where an
-uninterrupted run ends; the interrupted run still hands back its best model."""
+uninterrupted run ends; the interrupted run still hands back its best model. Resuming may run
+longer, but not train differently."""
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -21,8 +24,8 @@ def data(tmp_path):
     return prepare_pair(*write_pair(tmp_path, x, soft_clipper(x)), validation_s=1.0)
 
 
-def trainer(data, checkpoint=None) -> Trainer:
-    return Trainer(data, CONFIG, SETTINGS, checkpoint_path=checkpoint, log=lambda message: None, progress=False)
+def trainer(data, checkpoint=None, settings=SETTINGS) -> Trainer:
+    return Trainer(data, CONFIG, settings, checkpoint_path=checkpoint, log=lambda message: None, progress=False)
 
 
 def interrupt_at_training_step(model: torch.nn.Module, step: int) -> None:
@@ -66,3 +69,14 @@ def test_resume_refuses_a_checkpoint_from_other_data(data, tmp_path):
         trainer(data, checkpoint).run(resume=True)
     with pytest.raises(DataError, match="nothing to resume"):
         trainer(data, tmp_path / "missing.pt").run(resume=True)
+
+
+def test_resume_may_run_longer_but_not_train_differently(data, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    trainer(data, checkpoint).run()
+    for change, flag in (({"learning_rate": 5e-3}, "--learning-rate 0.01"), ({"window": 1024}, "--window 2048")):
+        with pytest.raises(DataError, match=f"trained with {flag}, this run asks for"):
+            trainer(data, checkpoint, dataclasses.replace(SETTINGS, **change)).run(resume=True)
+    longer = dataclasses.replace(SETTINGS, epochs=4, patience=10, device="cpu")
+    resumed = trainer(data, checkpoint, longer).run(resume=True)
+    assert [h["epoch"] for h in resumed.history] == [1, 2, 3, 4]

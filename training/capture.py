@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from neuralfx.audio import db_to_gain
+
 from .material import STYLES, compose, render
 
 VALIDATION_SEED = 9001
@@ -111,7 +113,7 @@ def _sweeps(samples: int, sample_rate: int) -> np.ndarray:
     sweep[-fade:] *= ramp[::-1]
     out = np.zeros(samples)
     for i, peak_db in enumerate(SWEEP_PEAKS_DB):
-        out[i * each : i * each + length] = sweep * 10 ** (peak_db / 20)
+        out[i * each : i * each + length] = sweep * db_to_gain(peak_db)
     return out
 
 
@@ -124,7 +126,7 @@ def _noise(samples: int, sample_rate: int) -> np.ndarray:
     frequency = np.fft.rfftfreq(samples - half, 1 / sample_rate)
     pink = np.fft.irfft(spectrum / np.sqrt(np.maximum(frequency, 20.0)), samples - half)
     parts = [
-        part / np.sqrt(np.mean(part**2)) * 10 ** (rms_db / 20)
+        part / np.sqrt(np.mean(part**2)) * db_to_gain(rms_db)
         for part, rms_db in zip((white, pink), NOISE_RMS_DB, strict=True)
     ]
     return np.clip(np.concatenate(parts), -0.9, 0.9)
@@ -162,9 +164,9 @@ def is_capture_signal(x: np.ndarray, sample_rate: int) -> bool:
     x = np.asarray(x)
     if x.ndim != 1:
         raise ValueError(f"is_capture_signal takes mono 1-D audio, got shape {x.shape}")
+    if len(x) != capture_layout(sample_rate).total_samples:
+        return False  # without rendering the signal
     reference = _capture_signal(sample_rate)
-    if len(x) != len(reference):
-        return False
     # 16-bit quantisation leaves an error-to-signal ratio near 1e-7; anything else is far above 1e-4.
     error = np.sum((x.astype(np.float64) - reference) ** 2)
     return bool(error <= 1e-4 * np.sum(reference.astype(np.float64) ** 2))

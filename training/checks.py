@@ -7,11 +7,12 @@ NaN samples or a silent file cannot be ignored: nothing sensible can be trained 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from neuralfx.loudness import peak_dbfs
 
 from .loss import plain_esr
 
@@ -80,11 +81,6 @@ def length_mismatch(
         f"{target_path.name} is {target_samples / sample_rate:.2f} s long but {input_path.name} is "
         f"{input_samples / sample_rate:.2f} s ({abs(difference_s):.2f} s {relation}): " + advice,
     )
-
-
-def peak_dbfs(audio: np.ndarray) -> float:
-    peak = float(np.max(np.abs(audio), initial=0.0))
-    return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
 def silence(path: Path, audio: np.ndarray, role: str) -> Finding | None:

@@ -1,7 +1,8 @@
 """`neuralfx train` and `neuralfx capture-signal`.
 
-Imports only the standard library at module level: the `neuralfx` command builds its parser
-without loading torch. The handlers import the training modules when they run.
+Imports only the standard library (and progress.py, which needs nothing else) at module level: the
+`neuralfx` command builds its parser without loading torch. The handlers import the training modules
+when they run.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from pathlib import Path
+
+from .progress import say
 
 # Every training option: name → (default, type, help). A JSON config file may set any of them;
 # flags given on the command line override the file.
@@ -70,6 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     capture.add_argument(
         "--subtype", default="FLOAT", choices=("FLOAT", "PCM_24", "PCM_16"), help="sample format (default FLOAT)"
     )
+    capture.add_argument("--force", action="store_true", help="replace the output file if it exists")
     capture.set_defaults(handler=_capture_signal)
 
 
@@ -147,22 +150,21 @@ def _train(args: argparse.Namespace) -> int:
         torch.set_num_threads(options["threads"])
 
     data = prepare_pair(args.input, args.target, options["latency"], options["validation_s"], args.ignore_checks)
-    alignment = data.alignment
-    _say(f"latency: the target lags the input by {alignment.delay_samples} samples ({alignment.method})")
+    alignment, summary = data.alignment, data.summary()
+    say(f"latency: the target lags the input by {alignment.delay_samples} samples ({alignment.method})")
     for finding in data.findings:
-        _say(f"{finding.severity}: {finding.message}")
+        say(f"{finding.severity}: {finding.message}")
     if data.self_esr is not None:
-        _say(f"self-ESR of the two validation passes: {data.self_esr:.5f}")
-    _say(
-        f"training on {(data.training[1] - data.training[0]) / data.sample_rate:.1f} s, validating on "
-        f"{(data.validation[1] - data.validation[0]) / data.sample_rate:.1f} s; {config.num_parameters()} "
-        f"parameters, receptive field {config.receptive_field} samples"
+        say(f"self-ESR of the two validation passes: {data.self_esr:.5f}")
+    say(
+        f"training on {summary['training_s']:.1f} s, validating on {summary['validation_s']:.1f} s; "
+        f"{config.num_parameters()} parameters, receptive field {config.receptive_field} samples"
     )
 
     report_dir.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(data, config, settings, checkpoint_path=report_dir / "checkpoint.pt")
     result = trainer.run(resume=args.resume)
-    _say(
+    say(
         f"best validation ESR {result.validation_esr:.4f} ({result.grade}) at epoch {result.best_epoch}; "
         f"{result.epochs} epochs in {result.elapsed_s / 60:.1f} min, {result.samples_per_s / 1e3:.0f}k samples/s, "
         f"stopped: {result.stopped}"
@@ -170,10 +172,14 @@ def _train(args: argparse.Namespace) -> int:
 
     provenance = {
         "trainer": "neuralfx train",
-        "data": {"input": args.input.name, "target": args.target.name, **_seconds(data)},
+        "data": {
+            "input": args.input.name,
+            "target": args.target.name,
+            **{key: summary[key] for key in ("training_s", "validation_s", "sample_rate")},
+        },
         "latency_samples": alignment.delay_samples,
         "latency_method": alignment.method,
-        "validation_esr_measured_on": _validation_description(data),
+        "validation_esr_measured_on": data.validation_description,
         "epochs": result.epochs,
         "best_epoch": result.best_epoch,
         "training_time_s": round(result.elapsed_s, 1),
@@ -196,23 +202,8 @@ def _train(args: argparse.Namespace) -> int:
     report = build_report(result, data, options, preset=str(output), loudness_db=preset.metadata.loudness_db)
     write_json(report, report_dir / "report.json")
     write_plots(result, data, report_dir)
-    _say(f"wrote {output} (loudness {preset.metadata.loudness_db:.1f} dBFS) and its report in {report_dir}/")
+    say(f"wrote {output} (loudness {preset.metadata.loudness_db:.1f} dBFS) and its report in {report_dir}/")
     return 130 if result.stopped == "interrupted" else 0
-
-
-def _validation_description(data) -> str:
-    if data.capture_signal:
-        return "the capture signal's second validation segment, held out from training"
-    seconds = (data.validation[1] - data.validation[0]) / data.sample_rate
-    return f"the last {seconds:.1f} s of the training pair, held out from training"
-
-
-def _seconds(data) -> dict[str, float]:
-    return {
-        "training_s": round((data.training[1] - data.training[0]) / data.sample_rate, 2),
-        "validation_s": round((data.validation[1] - data.validation[0]) / data.sample_rate, 2),
-        "sample_rate": data.sample_rate,
-    }
 
 
 def _capture_signal(args: argparse.Namespace) -> int:
@@ -220,16 +211,14 @@ def _capture_signal(args: argparse.Namespace) -> int:
 
     if args.sample_rate < 8000:
         raise ValueError(f"--sample-rate {args.sample_rate} is too low: use your interface's rate, e.g. 48000")
+    if args.output.exists() and not args.force:
+        raise ValueError(f"{args.output} exists: pass --force to replace it, or name another file")
     write_capture_signal(args.output, args.sample_rate, args.subtype)
     seconds = capture_layout(args.sample_rate).total_samples / args.sample_rate
-    _say(
+    say(
         f"wrote {args.output} ({seconds:.0f} s at {args.sample_rate} Hz). Play it through your pedal at the "
         "settings you want, record the pedal's output (mono, same sample rate, no other effects, peaks below "
         "-1 dBFS) from the signal's first sample to its last, then run:\n"
         f"  neuralfx train --input {args.output} --target recording.wav --name 'My pedal' -o my_pedal.nfx"
     )
     return 0
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)

@@ -16,6 +16,7 @@ from . import checks
 from .align import Alignment, blip_delay, cross_correlation_delay, shift_target
 from .capture import capture_layout, is_capture_signal
 from .checks import DataError, Finding
+from .loss import pre_emphasis
 
 HIGHPASS_HZ = 20.0
 VALIDATION_FRACTION = 0.1  # of a pair that is not our capture signal, held out from its end
@@ -41,14 +42,25 @@ class TrainingData:
     self_esr: float | None = None
     files: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def validation_description(self) -> str:
+        """What the validation ESR is measured on, in words (for the report and the preset)."""
+        seconds = (self.validation[1] - self.validation[0]) / self.sample_rate
+        if self.capture_signal:
+            audio = "the capture signal's second validation segment"
+        else:
+            audio = f"the last {seconds:.1f} s of the training pair"
+        return f"plain ESR over one whole-signal pass of {audio}, held out from training"
+
     def summary(self) -> dict:
+        """The data in a JSON-ready dict; seconds rounded to 10 ms (the ranges are exact)."""
         return {
             "files": self.files,
             "sample_rate": self.sample_rate,
             "capture_signal": self.capture_signal,
-            "training_s": (self.training[1] - self.training[0]) / self.sample_rate,
+            "training_s": round((self.training[1] - self.training[0]) / self.sample_rate, 2),
             "training_range": list(self.training),
-            "validation_s": (self.validation[1] - self.validation[0]) / self.sample_rate,
+            "validation_s": round((self.validation[1] - self.validation[0]) / self.sample_rate, 2),
             "validation_range": list(self.validation),
             "alignment": self.alignment.to_dict(),
             "self_esr": self.self_esr,
@@ -94,7 +106,9 @@ def prepare_pair(
         validation_s: seconds held out from the end for validation (pairs that are not our capture
             signal; the capture signal validates on its second validation segment). None: 10 %.
         ignore_checks: train despite failed checks (they are still reported).
-    Raises DataError with every failed check's message.
+    Raises DataError at the first problem nothing can be trained from (mismatched sample rates, NaN or
+    Inf samples, a silent file) even with ignore_checks; otherwise, unless ignore_checks, with the
+    message of every check that failed.
     """
     input_path, target_path = Path(input_path), Path(target_path)
     x, rate, input_channels = load_audio(input_path)
@@ -221,7 +235,7 @@ class TrainingWindows:
                 f"the training range holds {max(0, self.stop - self.first)} usable samples, fewer than one "
                 f"{window}-sample window: use a shorter --window or more audio"
             )
-        emphasised = self.y[self.first + 1 : self.stop] - 0.95 * self.y[self.first : self.stop - 1]
+        emphasised = pre_emphasis(self.y[self.first : self.stop])
         self.mean_energy = float(np.mean(np.square(emphasised, dtype=np.float64)))
 
     @property

@@ -13,7 +13,6 @@ import functools
 import hashlib
 import math
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -29,7 +28,7 @@ from .data import DataError, TrainingData, TrainingWindows
 from .evaluate import validate
 from .loss import esr_grade, multi_resolution_stft, pooled_esr
 from .model import PedalNet
-from .progress import ProgressBar
+from .progress import ProgressBar, say
 
 CHECKPOINT_FORMAT = "neuralfx.training-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -59,13 +58,37 @@ class TrainSettings:
     device: str = "auto"
 
     def __post_init__(self) -> None:
+        """Messages name the `neuralfx train` flag of each setting."""
         for name in ("epochs", "batch_size", "window", "patience"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+                raise ValueError(f"{_flag(name)} must be at least 1, got {getattr(self, name)}")
+        if self.warmup_steps < 0:
+            raise ValueError(f"--warmup-steps must be 0 (no warm-up) or more, got {self.warmup_steps}")
         if self.time_budget_s is not None and self.time_budget_s <= 0:
-            raise ValueError(f"the time budget must be positive, got {self.time_budget_s} s")
+            raise ValueError(f"--time-budget-min must be positive, got {self.time_budget_s / 60:g}")
         if not 0 < self.final_learning_rate <= self.learning_rate:
-            raise ValueError("learning rates must satisfy 0 < final_learning_rate <= learning_rate")
+            raise ValueError(
+                "learning rates must satisfy 0 < --final-learning-rate <= --learning-rate, got "
+                f"{self.final_learning_rate:g} and {self.learning_rate:g}"
+            )
+        if not self.grad_clip > 0:
+            raise ValueError(f"--grad-clip must be positive, got {self.grad_clip:g}")
+        if not self.stft_weight >= 0:
+            raise ValueError(f"--stft-weight must be 0 (no STFT term) or more, got {self.stft_weight:g}")
+
+    @property
+    def loss_name(self) -> str:
+        """What the training loss is (for the plots)."""
+        esr = "pre-emphasised ESR"
+        return f"{esr} + {self.stft_weight:g} × multi-resolution STFT" if self.stft_weight else esr
+
+
+# Settings a resumed run may change: how long it runs and where. The rest shape the training itself.
+RESUMABLE_CHANGES = ("epochs", "time_budget_s", "patience", "device")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 @dataclass
@@ -83,6 +106,7 @@ class TrainingResult:
     samples_per_s: float
     history: list[dict]
     step_losses: list[float]
+    loss_name: str  # what step_losses measure
     events: list[str] = field(default_factory=list)
     device: str = "cpu"
 
@@ -99,10 +123,6 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 class Trainer:
     """Trains a PedalNet on `data`. `checkpoint_path`, if given, is written after every epoch."""
 
@@ -112,7 +132,7 @@ class Trainer:
         config: WaveNetConfig,
         settings: TrainSettings,
         checkpoint_path: Path | None = None,
-        log: Callable[[str], None] = _log,
+        log: Callable[[str], None] = say,
         progress: bool = True,
     ) -> None:
         self.data, self.config, self.settings = data, config, settings
@@ -154,7 +174,7 @@ class Trainer:
     def learning_rate(self) -> float:
         s = self.settings
         cosine = 0.5 * (1 + math.cos(math.pi * self.progress_fraction()))
-        warmup = min(1.0, (self.step + 1) / s.warmup_steps)
+        warmup = min(1.0, (self.step + 1) / s.warmup_steps) if s.warmup_steps else 1.0
         return warmup * self.lr_scale * (s.final_learning_rate + (s.learning_rate - s.final_learning_rate) * cosine)
 
     # ---- the loop ---------------------------------------------------------------------------------------------
@@ -204,6 +224,7 @@ class Trainer:
             samples_per_s=self.samples / self.step_time_s if self.step_time_s else 0.0,
             history=self.history,
             step_losses=self.step_losses,
+            loss_name=s.loss_name,
             events=self.events,
             device=str(self.device),
         )
@@ -347,6 +368,14 @@ class Trainer:
                 f"{path} was made with other data or another model size: resume with the same files and "
                 "options, or start afresh without --resume"
             )
+        saved, current = state["settings"], asdict(self.settings)
+        for name, value in current.items():
+            if name not in RESUMABLE_CHANGES and saved.get(name) != value:
+                raise DataError(
+                    f"{path} was trained with {_flag(name)} {saved.get(name)}, this run asks for {value}: "
+                    "resume with the same options (only --epochs, --time-budget-min, --patience, --device and "
+                    "--threads may change), or start afresh without --resume"
+                )
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.best_state = state["best_model"]

@@ -7,25 +7,29 @@ validation reports.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import torch
 
 PRE_EMPHASIS = 0.95
 
-# NAM's verbal grades, the scale users know: upper bound of plain ESR → word.
-_GRADES = ((0.01, "great"), (0.035, "good"), (0.1, "ok"), (0.3, "poor"))
+GRADES = ((0.01, "great"), (0.035, "good"), (0.1, "ok"), (0.3, "poor"))
+"""NAM's verbal grades, the scale users know: (upper bound of plain ESR, word); above the last, "failed"."""
+
+Signal = TypeVar("Signal", torch.Tensor, np.ndarray)
 
 
 def esr_grade(esr: float) -> str:
     """'great' (< 0.01), 'good' (< 0.035), 'ok' (< 0.1), 'poor' (< 0.3), else 'failed'."""
-    for bound, word in _GRADES:
+    for bound, word in GRADES:
         if esr < bound:
             return word
     return "failed"
 
 
-def pre_emphasis(x: torch.Tensor) -> torch.Tensor:
-    """x[n] − 0.95·x[n−1] along the last axis; one sample shorter (no made-up x[−1])."""
+def pre_emphasis(x: Signal) -> Signal:
+    """x[n] − 0.95·x[n−1] along the last axis (a tensor or an array); one sample shorter (no made-up x[−1])."""
     return x[..., 1:] - PRE_EMPHASIS * x[..., :-1]
 
 

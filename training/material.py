@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from neuralfx.audio import db_to_gain
+
 from .pluck import Tone, pickup_resonance, pluck
 
 PROGRAM_JAZZ, PROGRAM_CLEAN, PROGRAM_MUTED = 26, 27, 28  # General MIDI electric guitars, 0-based
@@ -350,7 +352,7 @@ def render(
         a, b = round(section.start_s * sample_rate), round(section.stop_s * sample_rate)
         peak = np.abs(raw[a:b]).max(initial=0.0)
         if peak > 0:
-            out[a:b] = raw[a:b] * (10 ** (section.peak_db / 20) / peak)
+            out[a:b] = raw[a:b] * (db_to_gain(section.peak_db) / peak)
     return out
 
 

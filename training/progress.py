@@ -1,4 +1,5 @@
-"""A plain-text progress bar on stderr: redrawn in place on a terminal, quiet in logs and pipes."""
+"""Progress on stderr: message lines, and a plain-text progress bar redrawn in place on a terminal (quiet in
+logs and pipes)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,8 @@ class ProgressBar:
             self.stream.write("\n")
             self.stream.flush()
             self._open = False
+
+
+def say(message: str) -> None:
+    """Print a line of progress on stderr, at once."""
+    print(message, file=sys.stderr, flush=True)

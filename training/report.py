@@ -16,7 +16,7 @@ from neuralfx.fileio import atomic_path, atomic_write_text
 
 from .data import TrainingData
 from .loop import TrainingResult
-from .loss import esr_grade
+from .loss import GRADES, esr_grade
 
 PLOTS = ("loss.png", "prediction.png", "alignment.png")
 
@@ -65,7 +65,7 @@ def _loss_figure(result: TrainingResult):
     losses = np.asarray(result.step_losses)
     if losses.size:
         axes.semilogy(
-            np.arange(1, losses.size + 1), losses, color="0.75", lw=0.6, label="training loss (pre-emphasised ESR)"
+            np.arange(1, losses.size + 1), losses, color="0.75", lw=0.6, label=f"training loss ({result.loss_name})"
         )
         width = max(1, losses.size // 100)
         smooth = np.convolve(losses, np.ones(width) / width, mode="valid")
@@ -73,10 +73,10 @@ def _loss_figure(result: TrainingResult):
     steps = [h["step"] for h in result.history]
     esrs = [h["validation_esr"] for h in result.history]
     axes.semilogy(steps, esrs, "o-", color="C3", ms=3, label="validation ESR (plain)")
-    for bound, word in ((0.01, "great"), (0.035, "good"), (0.1, "ok")):
+    for bound, word in GRADES:
         axes.axhline(bound, color="0.5", ls=":", lw=0.8)
         axes.text(0, bound, f" {word} < {bound}", va="bottom", fontsize=8, color="0.4")
-    axes.set(xlabel="step", ylabel="ESR", title=f"training: best validation ESR {result.validation_esr:.4f}")
+    axes.set(xlabel="step", ylabel="loss, ESR", title=f"training: best validation ESR {result.validation_esr:.4f}")
     axes.legend(loc="upper right", fontsize=8)
     return figure
 
@@ -159,7 +159,7 @@ def build_report(result: TrainingResult, data: TrainingData, settings: dict, **e
         "validation": {
             "esr": result.validation_esr,
             "grade": esr_grade(result.validation_esr),
-            "measured_on": "the held-out validation range of the training pair (plain ESR, whole-signal pass)",
+            "measured_on": data.validation_description,
         },
         "data": data.summary(),
         "model": {

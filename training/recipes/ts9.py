@@ -31,13 +31,13 @@ import soundfile
 from neuralfx import NeuralPedal
 from neuralfx.cli import main as neuralfx_main
 from neuralfx.fileio import atomic_path
-from neuralfx.preset import load_preset
+from neuralfx.preset import load_preset, shipped_preset_dir
 
 from ..data import highpass_zero_phase
 from ..loss import esr_grade, plain_esr
 from ..material import make_di
 from ..report import prediction_figure, save_figure, write_json
-from ..ts9 import DRIVE_NOON, LEVEL_DB_NOON, PLUGIN_URI, TONE_NOON, render_ts9
+from ..ts9 import NOON, PLUGIN_URI, render_ts9
 
 SAMPLE_RATE = 48000
 TRAINING_DI = (("ks", 30.0, 1), ("timgm6mb", 150.0, 0))  # (source, seconds, seed), in this order
@@ -46,16 +46,15 @@ PEDAL = (
     "Ibanez TS9 Tube Screamer as emulated by guitarix's GxTubeScreamer (LV2 ts9sim), rendered offline; "
     "not a hardware pedal"
 )
-KNOBS = {"drive": DRIVE_NOON, "tone": TONE_NOON, "level_db": LEVEL_DB_NOON}
-REPO = Path(__file__).resolve().parents[2]
 
 
 def render_pair(di: np.ndarray, folder: Path, stem: str) -> tuple[Path, Path]:
     """Write `stem`_dry.wav and `stem`_wet.wav (32-bit float) through the pedal at noon."""
-    wet = render_ts9(di, SAMPLE_RATE, DRIVE_NOON, TONE_NOON, LEVEL_DB_NOON)
+    wet = render_ts9(di, SAMPLE_RATE, **NOON)
     paths = folder / f"{stem}_dry.wav", folder / f"{stem}_wet.wav"
     for path, audio in zip(paths, (di, wet), strict=True):
-        soundfile.write(path, audio, SAMPLE_RATE, subtype="FLOAT")
+        with atomic_path(path) as tmp:
+            soundfile.write(tmp, audio, SAMPLE_RATE, subtype="FLOAT")
     return paths
 
 
@@ -66,7 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="resume the training run in --workdir")
-    parser.add_argument("--preset", type=Path, default=REPO / "presets" / "ts9.nfx", help="where the preset goes")
+    parser.add_argument(
+        "--preset",
+        type=Path,
+        default=shipped_preset_dir() / "ts9.nfx",
+        help="where the preset goes (default: ts9.nfx among the shipped presets, presets/ in a checkout)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -86,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "train", "--input", str(dry), "--target", str(wet), "-o", str(trained), "--report-dir", str(report_dir),
         "--name", "TS9 (noon)", "--pedal", PEDAL, "--time-budget-min", str(args.minutes), "--epochs", "1000",
         "--patience", "1000", "--threads", str(args.threads), "--seed", str(args.seed), "--device", "cpu",
-        *(f"--knob={name}={value}" for name, value in KNOBS.items()),
+        *(f"--knob={name}={value}" for name, value in NOON.items()),
         *(["--resume"] if args.resume else []),
     ]  # fmt: skip
     code = neuralfx_main(command)
@@ -145,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "total_s": round(total_s, 1),
         "plots": sorted(p.name for p in plots.glob("*.png")),
     }
-    report["preset"] = str(args.preset.relative_to(REPO)) if args.preset.is_relative_to(REPO) else str(args.preset)
+    report["preset"] = args.preset.name  # the report lies beside it
     write_json(report, args.preset.with_suffix(".report.json"))
     print(f"wrote {args.preset}, {args.preset.with_suffix('.report.json')} and {plots}/ in {total_s / 60:.1f} min")
     return 0
