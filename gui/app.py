@@ -26,7 +26,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--preset", help="play this preset (a name or a .nfx file) in the chain")
     parser.add_argument("--block-size", type=int, help="frames per audio callback (not with JACK)")
     parser.add_argument("--sample-rate", type=int, help="stream rate in Hz")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    from neuralfx.engine import EngineSettings
+
+    try:
+        EngineSettings.from_dict(overrides(args))
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def overrides(args: argparse.Namespace) -> dict:
+    """The EngineSettings fields given on the command line."""
+    given = {
+        "host_api": args.host_api,
+        "input_file": args.input_file,
+        "block_size": args.block_size,
+        "sample_rate": args.sample_rate,
+    }
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,13 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app)
     store = QSettings(args.settings, QSettings.Format.IniFormat) if args.settings else QSettings()
     window = MainWindow(store)
-    overrides = {
-        "host_api": args.host_api,
-        "input_file": args.input_file,
-        "block_size": args.block_size,
-        "sample_rate": args.sample_rate,
-    }
-    window.override_settings({key: value for key, value in overrides.items() if value is not None})
+    window.override_settings(overrides(args))
     window.show()
     if args.preset:
         window.play_preset(args.preset, then=window.start if args.autostart else None)

@@ -47,6 +47,7 @@ class DevicePanel(QWidget):
         self._worker = worker
         self._devices: list[AudioDevice] = []
         self._scanned = False
+        self.preset_rate: int | None = None  # the sample rate of the preset in the chain
         self.host_api, self.input_device, self.output_device = QComboBox(), QComboBox(), QComboBox()
         for combo in (self.host_api, self.input_device, self.output_device):
             combo.addItem("Default", None)
@@ -124,6 +125,11 @@ class DevicePanel(QWidget):
         path = self.input_file.text().strip()
         settings.input_file = path if self.use_file.isChecked() and path else None
 
+    def show_preset_rate(self, sample_rate: int | None) -> None:
+        """The sample rate of the preset in the chain (None: no preset), for the note on resampling."""
+        self.preset_rate = sample_rate
+        self._update_note()
+
     # --- devices ----------------------------------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -175,8 +181,12 @@ class DevicePanel(QWidget):
         notes = ["Changes apply when the engine starts."]
         if jack:
             notes.append("JACK: the server sets the rate and block size; connect neuralfx:in_0 and out_0.")
-        if self.sample_rate.currentData() not in (None, 48000):
-            notes.append("Presets run at 48 kHz: another rate adds resampling and a little latency.")
+        rate = self.sample_rate.currentData()
+        if self.preset_rate and rate not in (None, self.preset_rate):
+            notes.append(
+                f"The preset runs at {self.preset_rate / 1000:g} kHz, the rate it was trained at: "
+                f"{rate / 1000:g} kHz adds resampling and a little latency."
+            )
         self.note.setText(" ".join(notes))
 
     def _browse(self) -> None:

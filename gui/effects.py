@@ -1,8 +1,8 @@
 """The effects the chain editor offers, and the range and unit of each of their parameters.
 
-No Qt here. Parameters are enumerated from each pedalboard plugin class's settable properties
-(the same ones `Chain.to_dict()` saves); this module only adds what the classes do not say:
-a sensible range, a unit, whether the control is logarithmic, and defaults that do something.
+No Qt here. Parameters are those `Chain.to_dict()` saves (`neuralfx.chain.settable_parameters`);
+this module only adds what the classes do not say: a sensible range, a unit, whether the control
+is logarithmic, and defaults that do something.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 import pedalboard
 
+from neuralfx.chain import Chain, settable_parameters
 from neuralfx.midi import PARAMETER_RANGES
 
 EFFECTS: dict[str, str] = {
@@ -122,18 +123,11 @@ _NEURAL_LABELS = {"input_gain_db": "Input gain", "output_gain_db": "Output level
 _LABELS = {"cutoff_frequency_hz": "Cutoff", "centre_frequency_hz": "Frequency", **_NEURAL_LABELS}
 
 
-def settable_parameters(class_name: str) -> list[str]:
-    """The settable properties of a pedalboard plugin class, in the class's order."""
-    cls = getattr(pedalboard, class_name)
-    return [name for name, attr in vars(cls).items() if isinstance(attr, property) and attr.fset and name[0] != "_"]
-
-
 def parameter_specs(class_name: str) -> list[ParameterSpec]:
     """The controls of a pedalboard plugin class. Parameters without a known range (an enum such
     as LadderFilter's mode, in a chain made elsewhere) get none: they keep their value."""
-    return [
-        ParameterSpec(name, _label(name), *_RANGES[name]) for name in settable_parameters(class_name) if name in _RANGES
-    ]
+    names = settable_parameters(getattr(pedalboard, class_name))
+    return [ParameterSpec(name, _label(name), *_RANGES[name]) for name in names if name in _RANGES]
 
 
 def neural_specs() -> list[ParameterSpec]:
@@ -152,11 +146,10 @@ def specs_for(entry: dict) -> list[ParameterSpec]:
 
 
 def new_effect_entry(class_name: str) -> dict[str, Any]:
-    """A chain-file entry (`Chain.to_dict()` format) for a newly added effect."""
-    plugin = getattr(pedalboard, class_name)()
-    parameters = {name: float(getattr(plugin, name)) for name in settable_parameters(class_name)}
-    parameters.update(_DEFAULTS.get(class_name, {}))
-    return {"type": "native", "class": class_name, "parameters": parameters}
+    """A chain-file entry (`Chain.to_dict()` format) for a newly added effect, with our defaults."""
+    entry = Chain([getattr(pedalboard, class_name)()]).to_dict()["effects"][0]
+    entry["parameters"].update(_DEFAULTS.get(class_name, {}))
+    return entry
 
 
 def effect_label(entry: dict) -> str:

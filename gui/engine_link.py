@@ -114,10 +114,6 @@ class EngineLink(QObject):
     def scope(self, samples: int):
         return self.engine.scope(samples)
 
-    def wait(self, timeout_ms: int = -1) -> bool:
-        """Wait for the commands given so far (for shutdown and tests)."""
-        return self._worker.wait(timeout_ms)
-
     def shutdown(self) -> None:
         """Finish the queued commands, then stop the engine (blocks: for closing the app)."""
         self._worker.wait()

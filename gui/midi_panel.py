@@ -54,12 +54,6 @@ ANY_PROGRAM = {"action": "preset"}
 """The binding "Program Change n plays slot n+1"."""
 
 
-def role(binding: dict | Binding) -> tuple:
-    """What a learned binding replaces (the same key as MidiMap's learn)."""
-    b = binding if isinstance(binding, Binding) else Binding.from_dict(binding)
-    return b.action, b.slot, b.parameter
-
-
 def trigger_text(bindings: list[dict]) -> str:
     texts = []
     for b in bindings:
@@ -223,14 +217,14 @@ class MidiPanel(QWidget):
                 button.setFixedWidth(64)
             self.table.setCellWidget(row, 2, learn)
             self.table.setCellWidget(row, 3, clear)
-            self.learn_buttons[role(binding)] = learn
+            self.learn_buttons[binding.role] = learn
         self._refresh()
 
     def _refresh(self) -> None:
-        waiting = role(self.learning) if self.learning else None
+        waiting = Binding.from_dict(self.learning).role if self.learning else None
         for row, (_, binding) in enumerate(self.roles()):
-            key = role(binding)
-            bound = [b for b in self.midi_map["bindings"] if role(b) == key]
+            key = binding.role
+            bound = [b for b in self.midi_map["bindings"] if Binding.from_dict(b).role == key]
             self.table.item(row, 1).setText("waiting…" if key == waiting else trigger_text(bound))
             button = self.learn_buttons[key]
             button.setChecked(key == waiting)
@@ -239,7 +233,7 @@ class MidiPanel(QWidget):
 
     def trigger_of(self, binding: Binding) -> str:
         """The trigger shown for an action (e.g. "CC 102")."""
-        row = [role(b) for _, b in self.roles()].index(role(binding))
+        row = [b.role for _, b in self.roles()].index(binding.role)
         return self.table.item(row, 1).text()
 
     def _learn_clicked(self, binding: Binding, checked: bool) -> None:
@@ -250,8 +244,7 @@ class MidiPanel(QWidget):
 
     def clear(self, binding: Binding) -> None:
         """Remove the triggers of an action."""
-        key = role(binding)
-        self._change(bindings=[b for b in self.midi_map["bindings"] if role(b) != key])
+        self._change(bindings=[b for b in self.midi_map["bindings"] if Binding.from_dict(b).role != binding.role])
 
     def _channel_chosen(self) -> None:
         self._change(channel=self.channel.currentData())

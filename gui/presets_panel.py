@@ -6,6 +6,7 @@ The slots are the list that MIDI Program Change n, next and previous choose from
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,7 +60,7 @@ class PresetInfo:
     def describe(self) -> str:
         """Rich text for the details pane."""
         if self.problem:
-            return f"<b>{_escape(self.name)}</b><br><span style='color:#ff6b5b'>{_escape(self.problem)}</span>"
+            return f"<b>{html.escape(self.name)}</b><br><span style='color:#ff6b5b'>{html.escape(self.problem)}</span>"
         rows = [("Pedal", self.pedal or "—")]
         if self.validation_esr is not None:
             rows.append(("Validation ESR", f"{self.validation_esr:.4f} ({100 * self.validation_esr:.2f} %)"))
@@ -73,13 +74,9 @@ class PresetInfo:
         rows.append(("Date", self.date[:10]))
         rows.append(("File", str(self.path)))
         table = "".join(
-            f"<tr><td style='color:#8a9099;padding-right:8px'>{k}</td><td>{_escape(v)}</td></tr>" for k, v in rows
+            f"<tr><td style='color:#8a9099;padding-right:8px'>{k}</td><td>{html.escape(v)}</td></tr>" for k, v in rows
         )
-        return f"<b style='font-size:large'>{_escape(self.name)}</b><table>{table}</table>"
-
-
-def _escape(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f"<b style='font-size:large'>{html.escape(self.name)}</b><table>{table}</table>"
 
 
 def folder_label(folder: Path) -> str:
@@ -195,7 +192,7 @@ class PresetBrowser(QWidget):
         self._worker.run(lambda: read_folders(list(self.opened)), self._show_groups, self._failed)
 
     def _failed(self, message: str) -> None:
-        self.details.setText(f"<span style='color:#ff6b5b'>Cannot read the presets: {_escape(message)}</span>")
+        self.details.setText(f"<span style='color:#ff6b5b'>Cannot read the presets: {html.escape(message)}</span>")
 
     def _show_groups(self, groups: list[tuple[str, list[PresetInfo]]]) -> None:
         current = self.tree.currentItem()

@@ -71,9 +71,9 @@ class MainWindow(QMainWindow):
         self.midi_map: dict = settings.midi_map or MidiMap.default().to_dict()
         self._last_counts = (0, 0)  # the engine's non-finite and clipped counters
         self._ticks = 0
-        self._polling = False  # from Start until the engine reports that it stopped
         self._nan_until = self._clip_until = 0.0
         self._preset_names: dict[str, str] = {}  # chain-file preset reference → preset name
+        self._rate_of: str | None = None  # the preset reference whose rate the Audio tab was given
 
         self._build(settings)
         self.link.reported.connect(self._on_event)
@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self._restore_view()
         self.browser.rescan()
         self._show_stopped("")
+        self._follow_preset_rate()
 
     # --- building ---------------------------------------------------------------------------------
     def _build(self, settings: EngineSettings) -> None:
@@ -225,10 +226,9 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.start_button.setEnabled(False)
         self.engine_label.setText("Starting…")
-        self._polling = True
 
         def start(engine: LiveEngine) -> None:
-            engine.stop()  # tidies up after an engine that ended by itself (no-op otherwise)
+            engine.stop()  # an engine that ended by itself may still be exiting: wait for it (no-op otherwise)
             engine.settings = settings
             engine.start(wait=False)
 
@@ -272,6 +272,7 @@ class MainWindow(QMainWindow):
         self.program_label.setToolTip(state.program_name)
         self.browser.show_current_slot(state.slot)
         self.editor.follow(state.chain)
+        self._follow_preset_rate()
         if state.midi_map and state.midi_map != self.midi_map:
             self.midi_map = state.midi_map
             self.save_soon()
@@ -291,9 +292,6 @@ class MainWindow(QMainWindow):
         return Path(reference).stem
 
     def _show_stopped(self, message: str) -> None:
-        # LiveEngine.poll() invents a new "stopped" event on every call once the engine process
-        # has ended: stop polling until the next start.
-        self._polling = False
         self.running = False
         self.start_button.setText("▶  Start")
         self.start_button.setEnabled(True)
@@ -318,8 +316,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
 
     def _tick(self) -> None:
-        if self._polling:
-            self.link.poll()
+        self.link.poll()  # nothing once the engine's end was reported, until it starts again
         if not self.running:
             return
         meters = self.link.meters()
@@ -362,7 +359,25 @@ class MainWindow(QMainWindow):
 
     def _chain_changed(self, chain: dict) -> None:
         self._command("load_chain", chain)
+        self._follow_preset_rate()
         self.save_soon()
+
+    def _follow_preset_rate(self) -> None:
+        """Tell the Audio tab the sample rate of the chain's preset (the file is read in the background)."""
+        row = self.editor.model.neural_row()
+        reference = self.editor.model.effects[row].entry["preset"] if row is not None else None
+        if reference == self._rate_of:
+            return
+        self._rate_of = reference
+
+        def show(sample_rate: int | None) -> None:
+            if reference == self._rate_of:  # not replaced while the file was read
+                self.device_panel.show_preset_rate(sample_rate)
+
+        if reference is None:
+            show(None)
+        else:
+            self.background.run(lambda: load_preset(reference).sample_rate, show, lambda _: show(None))
 
     def _parameter_changed(self, name: str, value, effect: int) -> None:
         if self.running:
@@ -420,16 +435,22 @@ class MainWindow(QMainWindow):
         self.store.setValue("opened_presets", json.dumps(self.browser.opened))
         self.store.setValue("scope_mode", self.scope_mode.currentData())
         self.store.setValue("geometry", self.saveGeometry())
-        self.store.setValue("splitter", self.split.saveState())
+        for key, splitter in self._splitters():
+            self.store.setValue(key, splitter.saveState())
         self.store.setValue("tab", self.tabs.currentIndex())
         self.store.sync()
 
     def _restore_view(self) -> None:
         if self.store.value("geometry") is not None:
             self.restoreGeometry(self.store.value("geometry"))
-        if self.store.value("splitter") is not None:
-            self.split.restoreState(self.store.value("splitter"))
+        for key, splitter in self._splitters():
+            if self.store.value(key) is not None:
+                splitter.restoreState(self.store.value(key))
         self.tabs.setCurrentIndex(int(self.store.value("tab", 0)))
+
+    def _splitters(self) -> tuple[tuple[str, QSplitter], ...]:
+        """The splitters whose positions are kept, with their settings keys."""
+        return ("splitter", self.split), ("center_splitter", self.center)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()

@@ -25,14 +25,16 @@ MIDI_PORT = "footswitch"
 TIMEOUT_MS = 10000
 
 
-def open_window(qtbot, tmp_path: Path, monkeypatch, midi: bool = False) -> MainWindow:
+def open_window(qtbot, tmp_path: Path, monkeypatch, midi: bool = False, rig: bool = True) -> MainWindow:
     """A shown main window whose settings live in tmp_path/gui.ini, set to play the DI clip on
-    the test JACK server (the `jack` fixture), with its own MIDI port if `midi`. The preset
-    user folder is tmp_path/data/neuralfx/presets. qtbot closes the window (stopping the engine)."""
+    the test JACK server (the `jack` fixture) unless `rig` is False (then it keeps the saved
+    settings), with its own MIDI port if `midi`. The preset user folder is
+    tmp_path/data/neuralfx/presets. qtbot closes the window (stopping the engine)."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     window = MainWindow(settings_store(tmp_path))
     qtbot.addWidget(window)
-    window.override_settings({"host_api": "jack", "input_file": str(DI)})
+    if rig:
+        window.override_settings({"host_api": "jack", "input_file": str(DI)})
     if midi:
         window.midi_panel.own_port.setText(MIDI_PORT)
     window.show()

@@ -1,4 +1,5 @@
-"""`neuralfx-gui` as a program: --autostart plays at once on JACK, and SIGTERM stops it cleanly."""
+"""`neuralfx-gui` as a program: --autostart plays at once on JACK, SIGTERM stops it cleanly, and a
+bad flag is a usage error."""
 
 import json
 import os
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from gui_helpers import DI, TINY
 from jack_fixtures import jack  # noqa: F401  (a fixture: the test JACK server)
 from PyQt6.QtCore import QSettings
@@ -47,3 +49,12 @@ def test_the_entry_module_loads_no_qt():
     """The engine process imports the main module again (spawn): it must not pull in Qt."""
     code = "import sys, neuralfx_gui.app; sys.exit('PyQt6' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_a_bad_flag_is_a_usage_error(capsys):
+    from neuralfx_gui.app import parse_args
+
+    with pytest.raises(SystemExit) as exit:
+        parse_args(["--block-size", "3"])
+    assert exit.value.code == 2
+    assert "neuralfx-gui: error: block_size must be an integer from 16 to 8192 frames, got 3" in capsys.readouterr().err

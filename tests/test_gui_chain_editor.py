@@ -3,12 +3,13 @@ engine as the right program; the editor follows programs the engine switches to 
 
 import json
 
+import pedalboard
 from gui_helpers import TIMEOUT_MS, TINY, engine_chain, open_window, play, start
 from jack_fixtures import jack  # noqa: F401  (a fixture: the test JACK server)
 
 from neuralfx.chain import Chain
 from neuralfx_gui.chain_model import ChainModel
-from neuralfx_gui.effects import EFFECTS, new_effect_entry, parameter_specs, settable_parameters
+from neuralfx_gui.effects import EFFECTS, new_effect_entry, parameter_specs
 
 NEURAL = ("neural", str(TINY))
 
@@ -93,7 +94,9 @@ def test_every_offered_effect_has_controls_for_all_its_parameters():
     for class_name in EFFECTS:
         entry = new_effect_entry(class_name)
         specs = parameter_specs(class_name)
-        assert [s.name for s in specs] == settable_parameters(class_name) == list(entry["parameters"])
+        saved = Chain([getattr(pedalboard, class_name)()]).to_dict()["effects"][0]  # what a chain file holds
+        assert [s.name for s in specs] == list(saved["parameters"]) == list(entry["parameters"])
+        assert entry | {"parameters": saved["parameters"]} == saved  # only our defaults differ
         for spec in specs:
             assert spec.minimum <= entry["parameters"][spec.name] <= spec.maximum, (class_name, spec.name)
             value = entry["parameters"][spec.name]

@@ -3,25 +3,15 @@ included), the MIDI map and the window. They live in the QSettings file given to
 
 import json
 
-from gui_helpers import TINY, settings_store
+from gui_helpers import TINY, open_window, settings_store
 
 from neuralfx.engine import EngineSettings
 from neuralfx.midi import Binding, MidiMap
 from neuralfx_gui.effects import new_effect_entry
-from neuralfx_gui.window import MainWindow
-
-
-def open_window(qtbot, tmp_path, monkeypatch) -> MainWindow:
-    """A window on tmp_path/gui.ini, engine never started."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    window = MainWindow(settings_store(tmp_path))
-    qtbot.addWidget(window)
-    window.show()
-    return window
 
 
 def test_settings_come_back(qtbot, tmp_path, monkeypatch):
-    window = open_window(qtbot, tmp_path, monkeypatch)
+    window = open_window(qtbot, tmp_path, monkeypatch, rig=False)
     window.override_settings({"host_api": "alsa", "sample_rate": 96000, "block_size": 64, "input_channel": 1})
     window.device_panel.input_file.setText("/music/di.wav")
     window.device_panel.use_file.setChecked(True)
@@ -34,10 +24,13 @@ def test_settings_come_back(qtbot, tmp_path, monkeypatch):
     window.editor.add_effect("Delay")
     window.editor.switch(1, False)
     window.resize(760, 560)  # inside the offscreen screen (800 × 800)
+    window.split.setSizes([200, 400, 140])
+    window.center.setSizes([300, 200])
+    splitters = window.split.sizes(), window.center.sizes()
     window.save_settings()
     window.close()
 
-    again = open_window(qtbot, tmp_path, monkeypatch)
+    again = open_window(qtbot, tmp_path, monkeypatch, rig=False)
     settings = again.engine_settings()
     assert (settings.host_api, settings.input_file) == ("alsa", "/music/di.wav")
     assert (settings.sample_rate, settings.block_size, settings.input_channel) == (96000, 64, 1)
@@ -51,6 +44,7 @@ def test_settings_come_back(qtbot, tmp_path, monkeypatch):
     ]
     assert settings.chain["effects"] == [again.editor.model.effects[0].entry]  # the engine plays what is on
     assert (again.width(), again.height()) == (760, 560)
+    assert (again.split.sizes(), again.center.sizes()) == splitters
 
 
 def test_damaged_settings_fall_back_to_defaults(qtbot, tmp_path, monkeypatch):
@@ -58,7 +52,7 @@ def test_damaged_settings_fall_back_to_defaults(qtbot, tmp_path, monkeypatch):
     store.setValue("engine", json.dumps({"block_size": 3, "sample_rate": "fast"}))
     store.setValue("chain_editor", "{not json")
     store.sync()
-    window = open_window(qtbot, tmp_path, monkeypatch)
+    window = open_window(qtbot, tmp_path, monkeypatch, rig=False)
     settings = window.engine_settings()
     assert settings.block_size == EngineSettings().block_size and settings.sample_rate is None
     assert window.editor.model.effects == []
