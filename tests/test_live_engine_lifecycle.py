@@ -31,3 +31,17 @@ def test_a_dead_engine_is_reported_once_and_restarts(jack):  # noqa: F811
         assert engine.running and engine.state.running
     finally:
         engine.stop()
+
+
+def test_a_failed_start_is_reported_once_with_its_reason():
+    engine = LiveEngine(EngineSettings(host_api="no such api"))
+    engine.start(wait=False)
+    events = []
+    for _ in range(200):
+        events += engine.poll(timeout_s=0.1)
+        if not engine.running and any(e.kind == "stopped" for e in events):
+            events += engine.poll(timeout_s=0.2)
+            break
+    stopped = [e.message for e in events if e.kind == "stopped"]
+    assert len(stopped) == 1 and "no audio host API matches 'no such api'" in stopped[0], events
+    engine.stop()

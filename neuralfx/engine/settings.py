@@ -20,7 +20,8 @@ class EngineSettings:
         input_channel: which input channel carries the guitar (0-based).
         output_channels: the mono result is copied to this many outputs (at most the device's).
         sample_rate: stream rate in Hz; None: the device's default (with JACK, the server's rate).
-            Presets run at their own rate (48 kHz), so another rate adds resampling cost and latency.
+            Each preset runs at the rate it was trained at, so another rate adds resampling cost
+            and latency.
         block_size: frames per callback. With JACK the server's period always decides (asking
             PortAudio for a block size adds a period of latency there), so this is ignored.
         input_file: loop this audio file as the input instead of the input device (a DI take).
