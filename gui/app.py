@@ -67,11 +67,19 @@ def main(argv: list[str] | None = None) -> int:
         window.play_preset(args.preset, then=window.start if args.autostart else None)
     elif args.autostart:
         window.start()
-    # Ctrl-C and `kill` close the window, which stops the engine cleanly. Python runs signal
-    # handlers between bytecodes: the window's 30 Hz timer gives it the chance.
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: window.close())
+    close_on_signals(window)
     return app.exec()
+
+
+def close_on_signals(window) -> None:
+    """Ctrl-C and `kill` close the window, which stops the engine cleanly."""
+    from PyQt6.QtCore import QTimer
+
+    # Python runs a signal handler between any two bytecodes of the GUI thread (the window's
+    # 30 Hz timer gives it the chance), perhaps inside a slot that holds the engine link, which
+    # closing waits for: the handler only queues the close for the event loop.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: QTimer.singleShot(0, window.close))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ def test_autostart_then_sigterm(tmp_path, jack):  # noqa: F811
     command = [sys.executable, "-m", "neuralfx_gui.app", "--settings", str(settings), "--autostart"]
     command += ["--host-api", "jack", "--input-file", str(DI), "--preset", str(TINY)]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp_path / "data")}
+    env["PYTHONFAULTHANDLER"] = "1"  # SIGABRT prints every thread's stack: what a hang waits on
     app = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     observer = jack_client.Client("gui-test-observer", no_start_server=True)
     try:
@@ -33,7 +34,11 @@ def test_autostart_then_sigterm(tmp_path, jack):  # noqa: F811
             assert app.poll() is None and time.monotonic() < deadline, app.communicate()[0]
             time.sleep(0.1)
         app.send_signal(signal.SIGTERM)
-        output = app.communicate(timeout=15)[0]
+        try:
+            output = app.communicate(timeout=15)[0]
+        except subprocess.TimeoutExpired:
+            app.send_signal(signal.SIGABRT)
+            pytest.fail("the app did not end within 15 s of SIGTERM:\n" + app.communicate()[0])
         assert app.returncode == 0, output
         assert jack_ports(observer) == set()  # the engine process ended with the app
     finally:
@@ -58,3 +63,22 @@ def test_a_bad_flag_is_a_usage_error(capsys):
         parse_args(["--block-size", "3"])
     assert exit.value.code == 2
     assert "neuralfx-gui: error: block_size must be an integer from 16 to 8192 frames, got 3" in capsys.readouterr().err
+
+
+def test_a_signal_closes_the_window_from_the_event_loop_not_inside_the_code_it_interrupted(
+    qtbot, tmp_path, monkeypatch
+):
+    from gui_helpers import open_window
+
+    from neuralfx_gui.app import close_on_signals
+
+    window = open_window(qtbot, tmp_path, monkeypatch, rig=False)
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        close_on_signals(window)
+        signal.raise_signal(signal.SIGTERM)  # its handler runs here, before the next line
+        assert window.isVisible()
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
