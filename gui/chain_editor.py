@@ -28,6 +28,7 @@ from PyQt6.QtWidgets import (
 
 from .chain_model import ChainModel, EditorEffect
 from .effects import EFFECTS, ParameterSpec, effect_label, new_effect_entry, specs_for
+from .layout import section_header
 
 SLIDER_STEPS = 1000
 
@@ -215,15 +216,9 @@ class ChainEditor(QWidget):
         scroll.setWidget(strip)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        title = QLabel("Chain")
-        title.setObjectName("sectionTitle")
-        header = QHBoxLayout()
-        header.addWidget(title)
-        header.addStretch()
-        header.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(header)
+        layout.addLayout(section_header("Chain", self.add_button))
         layout.addWidget(scroll, 1)
         self._rebuild()
 

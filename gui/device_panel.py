@@ -13,10 +13,8 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -26,6 +24,7 @@ from PyQt6.QtWidgets import (
 from neuralfx.engine import AudioDevice, EngineSettings
 
 from .engine_link import Worker
+from .layout import field_with_button
 
 SAMPLE_RATES = (44100, 48000, 88200, 96000)
 BLOCK_SIZES = (32, 64, 128, 256, 512, 1024)
@@ -67,11 +66,6 @@ class DevicePanel(QWidget):
         self._source.addButton(self.use_file)
         self.input_file = QLineEdit()
         self.input_file.setPlaceholderText("a DI recording: wav, flac, aiff, ogg or mp3")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.input_file, 1)
-        file_row.addWidget(browse)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setObjectName("hint")
@@ -88,7 +82,7 @@ class DevicePanel(QWidget):
         layout.addWidget(QLabel("Input"))
         layout.addWidget(self.use_device)
         layout.addWidget(self.use_file)
-        layout.addLayout(file_row)
+        layout.addLayout(field_with_button(self.input_file, "Browse…", self._browse))
         layout.addWidget(self.note)
         layout.addStretch()
 

@@ -12,7 +12,6 @@ from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -27,6 +26,7 @@ from neuralfx.engine import EngineSettings
 from neuralfx.midi import Binding, MidiMap
 
 from .engine_link import Worker
+from .layout import field_with_button
 
 ROLES: tuple[tuple[str, Binding], ...] = (
     ("Bypass: toggle", Binding("bypass_toggle")),
@@ -90,11 +90,6 @@ class MidiPanel(QWidget):
         self.port.setEditable(True)
         self.port.addItem("(none)", None)
         self.port.setToolTip("A MIDI port to listen to: its name, or a part of it")
-        scan = QPushButton("Scan")
-        scan.clicked.connect(self.scan_ports)
-        port_row = QHBoxLayout()
-        port_row.addWidget(self.port, 1)
-        port_row.addWidget(scan)
         self.own_port = QLineEdit()
         self.own_port.setPlaceholderText("e.g. footswitch (empty: none)")
         self.own_port.setToolTip("Create a MIDI input port with this name, for a controller or DAW to connect to")
@@ -107,7 +102,7 @@ class MidiPanel(QWidget):
         self.listening.setObjectName("hint")
         self.listening.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("Listen to port", port_row)
+        form.addRow("Listen to port", field_with_button(self.port, "Scan", self.scan_ports))
         form.addRow("Own port", self.own_port)
         form.addRow("Channel", self.channel)
 

@@ -30,6 +30,7 @@ from PyQt6.QtWidgets import (
 from neuralfx.preset import SUFFIX, PresetError, load_preset, preset_dirs, shipped_preset_dir, user_preset_dir
 
 from .engine_link import Worker
+from .layout import pane, section_header
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -145,12 +146,6 @@ class PresetBrowser(QWidget):
 
         self.slot_list = QListWidget()
         self.slot_list.itemDoubleClicked.connect(lambda item: self.slot_chosen.emit(self.slot_list.row(item)))
-        slot_buttons = QHBoxLayout()
-        slot_title = QLabel("Slots")
-        slot_title.setObjectName("sectionTitle")
-        slot_title.setToolTip("Program Change n plays slot n+1; next/previous step through the slots")
-        slot_buttons.addWidget(slot_title)
-        slot_buttons.addStretch()
         buttons = []
         for text, tip, handler in (
             ("▲", "Move up", lambda: self._move_slot(-1)),
@@ -161,24 +156,14 @@ class PresetBrowser(QWidget):
             button.setText(text)
             button.setToolTip(tip)
             button.clicked.connect(handler)
-            slot_buttons.addWidget(button)
             buttons.append(button)
         self.up_button, self.down_button, self.remove_slot_button = buttons
+        tip = "Program Change n plays slot n+1; next/previous step through the slots"
+        slot_header = section_header("Slots", *buttons, tooltip=tip)
 
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.tree, 1)
-        top_layout.addLayout(actions)
-        top_layout.addWidget(self.details)
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addLayout(slot_buttons)
-        bottom_layout.addWidget(self.slot_list)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(top)
-        split.addWidget(bottom)
+        split.addWidget(pane(self.tree, actions, self.details, expand=self.tree))
+        split.addWidget(pane(slot_header, self.slot_list))
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)

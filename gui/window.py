@@ -34,6 +34,7 @@ from .chain_model import ChainModel
 from .device_panel import DevicePanel
 from .engine_link import EngineLink, Worker
 from .footswitch import Footswitch
+from .layout import pane, section_header
 from .meters import LevelMeter
 from .midi_panel import MidiPanel
 from .presets_panel import PresetBrowser
@@ -153,20 +154,9 @@ class MainWindow(QMainWindow):
         self.scope_mode.addItem("Waveform", "waveform")
         self.scope_mode.currentIndexChanged.connect(lambda: self.scope.set_mode(self.scope_mode.currentData()))
         self.scope_mode.setCurrentIndex(max(0, self.scope_mode.findData(self.store.value("scope_mode", "spectrum"))))
-        scope_header = QHBoxLayout()
-        scope_title = QLabel("Output")
-        scope_title.setObjectName("sectionTitle")
-        scope_header.addWidget(scope_title)
-        scope_header.addStretch()
-        scope_header.addWidget(self.scope_mode)
-        scope_box = QWidget()
-        scope_layout = QVBoxLayout(scope_box)
-        scope_layout.setContentsMargins(0, 0, 0, 0)
-        scope_layout.addLayout(scope_header)
-        scope_layout.addWidget(self.scope)
         self.center = QSplitter(Qt.Orientation.Vertical)
         self.center.addWidget(self.editor)
-        self.center.addWidget(scope_box)
+        self.center.addWidget(pane(section_header("Output", self.scope_mode), self.scope))
         self.center.setSizes([450, 280])
 
         self.input_meter, self.output_meter = LevelMeter("IN"), LevelMeter("OUT")
