@@ -125,6 +125,14 @@ def chord(root: int, quality: str, rng: np.random.Generator) -> tuple[tuple[int,
     return tuple((s, TUNING[s] + fret + f) for s, f in enumerate(shape) if f is not None)
 
 
+def _bar_chord(
+    progression: tuple, bar: int, key: int, rng: np.random.Generator, power: bool = False
+) -> tuple[tuple[int, int], ...]:
+    """The voicing of the progression's chord for `bar` in `key`; a power chord on its root if `power`."""
+    root, quality = progression[bar % len(progression)]
+    return chord((key + root) % 12, "5" if power else quality, rng)
+
+
 class _Take:
     """Notes as a guitarist plays them: one sounding note per string, all ending by `end_s`."""
 
@@ -155,8 +163,7 @@ def _strum(take: _Take, start_s: float, bars: int, beat_s: float, key: int, mode
     pattern = _pick(rng, STRUM_PATTERNS)
     loudness = rng.uniform(60, 100)
     for bar in range(bars):
-        root, quality = progression[bar % len(progression)]
-        voicing = chord((key + root) % 12, quality, rng)
+        voicing = _bar_chord(progression, bar, key, rng)
         for step, stroke in enumerate(pattern):
             if stroke == ".":
                 continue
@@ -175,8 +182,7 @@ def _arpeggio(take: _Take, start_s: float, bars: int, beat_s: float, key: int, m
     step_s = beat_s / 2 if beat_s < 0.6 else beat_s / 4 * int(rng.integers(1, 3))
     loudness = rng.uniform(55, 90)
     for bar in range(bars):
-        root, quality = progression[bar % len(progression)]
-        voicing = chord((key + root) % 12, quality, rng)
+        voicing = _bar_chord(progression, bar, key, rng)
         bar_s = start_s + bar * 4 * beat_s
         for i in range(round(4 * beat_s / step_s)):
             string, pitch = voicing[order[i % len(order)] % len(voicing)]
@@ -189,7 +195,7 @@ def _power_chords(take: _Take, start_s: float, bars: int, beat_s: float, key: in
     pattern = _pick(rng, POWER_PATTERNS)
     loudness = rng.uniform(85, 115)
     for bar in range(bars):
-        voicing = chord((key + progression[bar % len(progression)][0]) % 12, "5", rng)
+        voicing = _bar_chord(progression, bar, key, rng, power=True)
         for step, hit in enumerate(pattern):
             t = start_s + (bar * 8 + step) * beat_s / 2
             if hit == "X":
@@ -211,7 +217,7 @@ def _palm_mute(take: _Take, start_s: float, bars: int, beat_s: float, key: int, 
     step_s = beat_s / 4 if sixteenths else beat_s / 2
     loudness = rng.uniform(80, 115)
     for bar in range(bars):
-        voicing = chord((key + progression[bar % len(progression)][0]) % 12, "5", rng)
+        voicing = _bar_chord(progression, bar, key, rng, power=True)
         for i in range(round(4 * beat_s / step_s)):
             t = start_s + bar * 4 * beat_s + i * step_s
             accent = pattern[i % len(pattern)] == "X"
