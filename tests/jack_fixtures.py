@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import itertools
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -141,6 +143,13 @@ class JackTester:
         self._midi = self.client.midi_outports.register("midi")
         self.client.set_process_callback(self._process)
         self.client.set_xrun_callback(self._xrun)
+        # This client must never be the late one: its callback runs Python in the test process,
+        # where a collection over every loaded test module, or the 5 ms switch interval of a
+        # thread holding the GIL, can outlast a JACK period. Undone by wait().
+        gc.collect()
+        gc.freeze()
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0005)
         self.client.activate()
         self.client.connect(self._play, f"{ENGINE_CLIENT}:in_0")
         self.client.connect(f"{ENGINE_CLIENT}:out_0", self._record)
@@ -171,11 +180,15 @@ class JackTester:
     def wait(self, timeout_s: float = 60.0) -> np.ndarray:
         """Wait until the recording is complete; returns it."""
         deadline = time.monotonic() + timeout_s
-        while self.position < self.recorded.shape[0]:
-            assert time.monotonic() < deadline, "the JACK test client stopped advancing"
-            time.sleep(0.02)
-        self.client.deactivate()
-        self.client.close()
+        try:
+            while self.position < self.recorded.shape[0]:
+                assert time.monotonic() < deadline, "the JACK test client stopped advancing"
+                time.sleep(0.02)
+        finally:
+            self.client.deactivate()
+            self.client.close()
+            gc.unfreeze()
+            sys.setswitchinterval(self._switch_interval)
         return self.recorded
 
 
