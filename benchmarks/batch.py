@@ -1,7 +1,7 @@
 """Batch reamping, end to end: throughput of `neuralfx batch` and its peak memory.
 
 Prints one table:
-- engine only: WaveNetStream alone over 65,536-sample blocks, one BLAS thread, in one process,
+- engine only: PedalNetStream alone over 65,536-sample blocks, one BLAS thread, in one process,
   then in two processes at once (their speeds summed): the ceilings for one and two workers;
 - batch, 1 and 2 workers: `neuralfx batch` over a folder of mono 48 kHz PCM_24 DI files, timed
   from start to exit (worker start-up, reading, writing included), × real time, median of repeats;
@@ -41,7 +41,6 @@ sys.path.insert(0, str(REPO / "tests"))
 from live_helpers import random_pedalnet_preset  # noqa: E402
 
 from neuralfx.loudness import reference_signal  # noqa: E402
-from neuralfx.models import WaveNetStream  # noqa: E402
 from neuralfx.preset import load_preset  # noqa: E402
 
 TS9 = REPO / "presets" / "ts9.nfx"
@@ -89,7 +88,7 @@ def run_batch(in_dir: Path, out_dir: Path, preset: Path, jobs: int) -> tuple[flo
 
 def engine_speed(preset: Path, seconds: float) -> float:
     loaded = load_preset(preset)
-    engine = WaveNetStream(loaded.config, loaded.weights)
+    engine = loaded.model.stream()
     audio = di_signal(seconds, 1, seed=2)[:, 0].copy()
     started = time.perf_counter()
     for start in range(0, audio.size, CHUNK):

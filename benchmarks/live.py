@@ -3,7 +3,7 @@
 Prints one table:
 - callback load: the engine's audio path (LiveProcessor: program, bypass stage, safety) on
   128-frame blocks in this process, per-block time as a fraction of the block's duration
-  (median, 99th percentile, max); the bare WaveNetStream beside it for the ratio;
+  (median, 99th percentile, max); the bare PedalNetStream beside it for the ratio;
 - JACK, N s: `jackd -d dummy -p 128` started here, the engine playing the DI clip in a loop.
   Rows: the engine alone; the engine while the preset changes every 2 s (model built on the main
   thread right after a callback, settled in the callbacks' spare time, crossfaded in); and,
@@ -42,7 +42,6 @@ from neuralfx import Chain, NeuralPedal, load_preset  # noqa: E402
 from neuralfx.engine import EngineSettings, LiveEngine  # noqa: E402
 from neuralfx.engine.processor import LiveProcessor  # noqa: E402
 from neuralfx.engine.program import LiveProgram  # noqa: E402
-from neuralfx.models import WaveNetStream  # noqa: E402
 
 TS9 = REPO / "presets" / "ts9.nfx"
 DI = REPO / "examples" / "di_clip.wav"
@@ -64,11 +63,11 @@ def callback_load(preset: Path, block: int, seconds: float) -> list[tuple[str, s
     while processor.loading:
         processor.process(x[:block].copy(), out)
         processor.spare_time(time.perf_counter() + 1.0)
-    stream = WaveNetStream(load_preset(preset).config, load_preset(preset).weights)
+    stream = load_preset(preset).model.stream()
     rows = []
     for name, run in (
         ("engine audio path", lambda b: processor.process(b, out)),
-        ("WaveNetStream alone", lambda b: stream.process(b, out)),
+        ("PedalNetStream alone", lambda b: stream.process(b, out)),
     ):
         times = []
         for start in range(0, x.size - block, block):

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from neuralfx.models import WaveNetConfig, WaveNetStream
+from neuralfx.models import PedalNetConfig, PedalNetModel
 
 SAMPLE_RATE = 48000
 BLOCKS = (32, 64, 128, 256, 512, 1024, 2048, 4096)
@@ -31,7 +31,7 @@ BLOCKS = (32, 64, 128, 256, 512, 1024, 2048, 4096)
 class CachedTorchStream:
     """Per-layer history + torch conv1d per layer: streaming with torch ops."""
 
-    def __init__(self, config: WaveNetConfig, weights: dict[str, np.ndarray]) -> None:
+    def __init__(self, config: PedalNetConfig, weights: dict[str, np.ndarray]) -> None:
         import torch
 
         from neuralfx_training.model import PedalNet
@@ -92,10 +92,10 @@ def main() -> None:
     parser.add_argument("--no-torch", action="store_true", help="skip the torch reference")
     args = parser.parse_args()
 
-    config = WaveNetConfig()
+    config = PedalNetConfig()
     rng = np.random.default_rng(0)
     weights = {k: (rng.standard_normal(s) * 0.2).astype(np.float32) for k, s in config.weight_shapes().items()}
-    engine = WaveNetStream(config, weights)
+    engine = PedalNetModel(config, weights).stream()
     out = np.empty(max(BLOCKS), np.float32)
     engines = {"numpy": lambda x: engine.process(x, out[: x.size])}
     if not args.no_torch:

@@ -17,7 +17,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from neuralfx.models import WaveNetConfig
+from neuralfx.models import PedalNetConfig
 from neuralfx_training.model import PedalNet
 
 BATCH, WINDOW = 4, 8192
@@ -67,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = PedalNet(WaveNetConfig())
+    model = PedalNet(PedalNetConfig())
     with torch.no_grad():
         x = torch.randn(2, 20_000)
         assert torch.allclose(model(x), conv1d_forward(model, x), atol=1e-5)
@@ -75,7 +75,7 @@ def main() -> None:
     print(f"torch {torch.__version__}, {args.threads} threads, batch {BATCH} × {WINDOW} outputs")
     print(f"{'model':<8} {'forward':<22} {'step ms':>8} {'samples/s':>10} {'× conv1d':>9}")
     for channels in (16, 8):
-        model = PedalNet(WaveNetConfig(channels=channels))
+        model = PedalNet(PedalNetConfig(channels=channels))
         baseline = median_step_s(model, conv1d_forward, args.steps, args.repeats)
         ours = median_step_s(model, PedalNet.forward, args.steps, args.repeats)
         for name, seconds in (("nn.Conv1d (seed form)", baseline), ("PedalNet.forward", ours)):

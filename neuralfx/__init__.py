@@ -8,7 +8,7 @@ Importing neuralfx loads numpy, pedalboard and soundfile only: never torch, Qt o
 """
 
 from .chain import Chain
-from .models import WaveNetConfig, WaveNetStream
+from .models import PedalNetConfig, PedalNetStream
 from .pedal import NeuralPedal
 from .preset import Preset, PresetError, PresetMetadata, list_presets, load_preset, save_preset
 
@@ -17,11 +17,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Chain",
     "NeuralPedal",
+    "PedalNetConfig",
+    "PedalNetStream",
     "Preset",
     "PresetError",
     "PresetMetadata",
-    "WaveNetConfig",
-    "WaveNetStream",
     "__version__",
     "list_presets",
     "load_preset",

@@ -48,9 +48,7 @@ def _presets(args: argparse.Namespace) -> int:
         info = {
             "path": str(preset.path),
             "sample_rate": preset.sample_rate,
-            "config": preset.config.to_dict(),
-            "parameters": preset.config.num_parameters(),
-            "receptive_field": preset.config.receptive_field,
+            **preset.model.describe(),
             "metadata": asdict(preset.metadata),
         }
         print(json.dumps(info, indent=2))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,6 +70,27 @@ def same_file(a: Path, b: Path) -> bool:
     """Whether two paths name one file (the same path, or links to one file)."""
     a, b = Path(a), Path(b)
     return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+
+
+def check_regular_file(path: Path, limit: int, what: str) -> int:
+    """The size of `path` in bytes. Raises ValueError unless it is a regular file of at most
+    `limit` bytes: a FIFO would block its reader forever and a device may never end."""
+    info = os.stat(path)  # follows symlinks: the file that would be read
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"not a regular file (a pipe, device or folder): {what} must be a file")
+    if info.st_size > limit:
+        raise ValueError(f"{info.st_size} bytes is too large for {what} (at most {limit})")
+    return info.st_size
+
+
+def read_capped(path: Path, limit: int, what: str) -> bytes:
+    """A regular file's bytes, refused before reading when it is larger than `limit`."""
+    check_regular_file(path, limit, what)
+    with open(path, "rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:  # it grew meanwhile
+        raise ValueError(f"the file is too large for {what} (at most {limit} bytes)")
+    return data
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from .audio import as_channels_first, db_to_gain, restore_layout, silence_non_finite
-from .models.streaming import WaveNetStream
 from .preset import Preset, load_preset
 from .ramp import LinearRamp
 from .resampling import RateAdapter, SampleFifo
@@ -265,14 +264,14 @@ class _Stream:
     def __init__(self, preset: Preset, sample_rate: float, channels: int, settle: bool = True) -> None:
         self.sample_rate = sample_rate
         self.channels = channels
-        self._engines = [WaveNetStream(preset.config, preset.weights, settle=settle) for _ in range(channels)]
+        self._engines = [preset.model.stream(settle=settle) for _ in range(channels)]
         self._adapter = None
         if sample_rate != preset.sample_rate:
             self._adapter = RateAdapter(sample_rate, preset.sample_rate, channels, self._run_models)
         self.latency_samples = self._adapter.latency_samples if self._adapter else 0
         ratio = sample_rate / preset.sample_rate
         engine = self._engines[0]
-        self.memory_samples = math.ceil((engine.receptive_field - 1) * ratio) + self.latency_samples
+        self.memory_samples = math.ceil(preset.model.settle_samples * ratio) + self.latency_samples
         # Silence that settles unsettled models, visiting each buffer position twice.
         self.warmup_samples = self.memory_samples + math.ceil(2 * engine.cycle_samples * ratio)
         self._dry = SampleFifo(channels, self.latency_samples)

@@ -8,7 +8,7 @@ A preset (`*.nfx`) is a safetensors file (readable by the `safetensors` library)
      "sample_rate": 48000,
      "metadata": {"name", "pedal", "knobs", "loudness_db", "validation_esr", "provenance", "date"}}
 
-and its tensors are the weights named by `WaveNetConfig.weight_shapes()`. Nothing in a preset
+and its tensors are the weights named by `PedalNetConfig.weight_shapes()`. Nothing in a preset
 is executed: pickles and torch checkpoints are refused with an explanation.
 """
 
@@ -24,12 +24,19 @@ from pathlib import Path
 
 import numpy as np
 
-from . import safetensors
-from .models.wavenet import ARCHITECTURE, WaveNetConfig, validate_weights
+from .fileio import atomic_write_bytes, check_regular_file
+from .models import Model
+from .models.pedalnet import ARCHITECTURE, PedalNetConfig, PedalNetModel, validate_weights
 
 FORMAT = "neuralfx.preset"
 FORMAT_VERSION = 1
 SUFFIX = ".nfx"
+PRESET_SUFFIXES = (SUFFIX,)
+"""Files the preset folders list and a preset name may stand for."""
+MAX_PRESET_BYTES = 64 * 1024 * 1024
+"""The largest preset file read (the 24×16 PedalNet is 170 kB)."""
+MAX_RECEPTIVE_FIELD = 1 << 18
+"""The longest memory a preset may claim, in samples (5.5 s at 48 kHz)."""
 PRESET_PATH_ENV = "NEURALFX_PRESET_PATH"
 
 
@@ -67,10 +74,9 @@ class PresetMetadata:
 
 @dataclass
 class Preset:
-    """A loaded preset: the model's config and weights, its sample rate and metadata."""
+    """A loaded preset: the model (see `neuralfx.models.Model`), its sample rate and metadata."""
 
-    config: WaveNetConfig
-    weights: dict[str, np.ndarray]
+    model: Model
     sample_rate: int
     metadata: PresetMetadata
     path: Path | None = None
@@ -85,14 +91,19 @@ class Preset:
 
 
 def save_preset(preset: Preset, path: str | Path) -> Path:
+    """Write a PedalNet preset as a `.nfx` file, atomically. Raises PresetError if it is invalid."""
     path = Path(path)
     try:
-        weights = validate_weights(preset.config, preset.weights)
+        if not isinstance(preset.model, PedalNetModel):
+            raise ValueError(f"only PedalNet models are saved as {SUFFIX} presets, not {preset.model.architecture!r}")
+        weights = validate_weights(preset.model.config, preset.model.weights)
         header = _header(preset)
         _check_header(header)
     except ValueError as exc:
         raise PresetError(path, f"refusing to save an invalid preset: {exc}") from None
-    safetensors.save(path, weights, {"neuralfx": json.dumps(header)})
+    from safetensors.numpy import save
+
+    atomic_write_bytes(path, save(weights, {"neuralfx": json.dumps(header)}))
     return path
 
 
@@ -101,7 +112,7 @@ def preset_path(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
-    if path.suffix == SUFFIX or len(path.parts) > 1:
+    if path.suffix.lower() in PRESET_SUFFIXES or len(path.parts) > 1:
         raise PresetError(path, "no such preset file")
     return find_preset(str(name_or_path))
 
@@ -110,30 +121,32 @@ def load_preset(name_or_path: str | Path) -> Preset:
     """Load a preset from a file path, or by name from the preset folders (see `preset_dirs`)."""
     path = preset_path(name_or_path)
     try:
-        blob = path.read_bytes()
+        check_regular_file(path, MAX_PRESET_BYTES, "a preset")
+        with path.open("rb") as file:
+            head = file.read(16)
     except OSError as exc:
         raise PresetError(path, f"cannot read the file ({exc.strerror})") from None
-    _refuse_foreign_formats(path, blob)
+    except ValueError as exc:
+        raise PresetError(path, str(exc)) from None
+    _refuse_foreign_formats(path, head)
+    from safetensors import SafetensorError, safe_open
+
     try:
-        tensors, raw_metadata = safetensors.decode(blob)
-    except safetensors.SafetensorsError as exc:
-        raise PresetError(path, f"not a valid preset file: {exc}") from None
-    if "neuralfx" not in raw_metadata:
-        raise PresetError(path, "a safetensors file without neuralfx metadata: not a neuralfx preset")
-    try:
-        header = json.loads(raw_metadata["neuralfx"])
-        _check_header(header)
-        config = WaveNetConfig.from_dict(header["config"])
-        weights = validate_weights(config, tensors)
+        with safe_open(str(path), framework="numpy") as file:
+            raw_metadata = file.metadata() or {}
+            if "neuralfx" not in raw_metadata:
+                raise PresetError(path, "a safetensors file without neuralfx metadata: not a neuralfx preset")
+            header = json.loads(raw_metadata["neuralfx"])
+            _check_header(header)
+            config = PedalNetConfig.from_dict(header["config"])
+            _check_claims(config, len(file.keys()))
+            tensors = {name: _float_tensor(file, name) for name in file.keys()}
+            model = PedalNetModel(config, tensors)
+    except SafetensorError as exc:
+        raise PresetError(path, f"not a valid preset file: {_safetensors_problem(exc)}") from None
     except (ValueError, TypeError) as exc:
         raise PresetError(path, str(exc)) from None
-    return Preset(
-        config=config,
-        weights=weights,
-        sample_rate=int(header["sample_rate"]),
-        metadata=PresetMetadata(**header["metadata"]),
-        path=path,
-    )
+    return Preset(model, int(header["sample_rate"]), PresetMetadata(**header["metadata"]), path)
 
 
 def preset_dirs() -> list[Path]:
@@ -160,14 +173,21 @@ def list_presets() -> list[Path]:
     """Every preset file in the preset folders, shadowed names removed, sorted by name."""
     found: dict[str, Path] = {}
     for folder in preset_dirs():
-        for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
+        for path in preset_files(folder):
             found.setdefault(path.stem.lower(), path)
     return [found[name] for name in sorted(found)]
 
 
+def preset_files(folder: Path) -> list[Path]:
+    """The preset files directly in `folder`, sorted by name (none if it is not a folder)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in PRESET_SUFFIXES and p.is_file())
+
+
 def find_preset(name: str) -> Path:
     for folder in preset_dirs():
-        for candidate in (folder / name, folder / f"{name}{SUFFIX}"):
+        for candidate in (folder / name, *(folder / f"{name}{suffix}" for suffix in PRESET_SUFFIXES)):
             if candidate.is_file():
                 return candidate
     presets = list_presets()
@@ -185,7 +205,7 @@ def _header(preset: Preset) -> dict:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "architecture": ARCHITECTURE,
-        "config": preset.config.to_dict(),
+        "config": preset.model.config.to_dict(),
         "sample_rate": preset.sample_rate,
         "metadata": asdict(preset.metadata),
     }
@@ -200,6 +220,35 @@ _METADATA_TYPES: dict[str, tuple[type, ...]] = {
     "provenance": (dict,),
     "date": (str,),
 }
+
+
+def _check_claims(config: PedalNetConfig, tensors: int) -> None:
+    """Refuse a config that claims more than its weights hold, or more memory than any pedal needs,
+    before anything is sized by it."""
+    if 2 * config.num_layers > tensors + 2:  # every layer has a conv weight and bias
+        raise ValueError(f"the config claims {config.num_layers} layers but the file holds {tensors} tensors")
+    if config.receptive_field > MAX_RECEPTIVE_FIELD:
+        raise ValueError(
+            f"the config claims a receptive field of {config.receptive_field} samples; neuralfx plays models of at "
+            f"most {MAX_RECEPTIVE_FIELD} (a pedal's memory is milliseconds)"
+        )
+
+
+def _float_tensor(file, name: str) -> np.ndarray:
+    dtype = file.get_slice(name).get_dtype()
+    if dtype not in ("F32", "F64"):
+        raise ValueError(f"weight {name!r} is {dtype}; presets hold float32 weights")
+    return file.get_tensor(name)
+
+
+def _safetensors_problem(exc: Exception) -> str:
+    """The safetensors library's message, in words a user can act on."""
+    message = str(exc).replace("Error while deserializing header: ", "")
+    if "not fully covered" in message:
+        return "the file is truncated or has bytes after its last tensor"
+    if "invalid JSON" in message:
+        return f"the header is not valid JSON ({message})"
+    return message
 
 
 def _check_header(header: object) -> None:
@@ -243,22 +292,23 @@ def _check_header(header: object) -> None:
         raise ValueError("metadata field 'name' is empty")
 
 
-def _refuse_foreign_formats(path: Path, blob: bytes) -> None:
-    if blob[8:9] == b"{":
+def _refuse_foreign_formats(path: Path, head: bytes) -> None:
+    """Explain files that are not safetensors, from their first bytes."""
+    if head[8:9] == b"{":
         return  # a safetensors header (its 8-byte length prefix may start with any byte)
-    if blob[:1] == b"\x80":
+    if head[:1] == b"\x80":
         raise PresetError(
             path,
             "this is a Python pickle (a torch checkpoint?). neuralfx never unpickles files because "
             f"unpickling can run code; export the model to a {SUFFIX} preset with neuralfx's trainer",
         )
-    if blob[:4] == b"PK\x03\x04":
+    if head[:4] == b"PK\x03\x04":
         raise PresetError(
             path,
             "this is a zip archive, the layout of torch .pt/.ckpt files. neuralfx does not load torch "
             f"files because they can run code; export the model to a {SUFFIX} preset with neuralfx's trainer",
         )
-    if blob.lstrip()[:1] == b"{":
+    if head.lstrip()[:1] == b"{":
         raise PresetError(path, f"this is a JSON file (a NAM .nam model?), not a neuralfx {SUFFIX} preset")
-    if not blob:
+    if not head:
         raise PresetError(path, "the file is empty")

@@ -13,7 +13,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 import pytest
 
-from neuralfx.models import WaveNetConfig
+from neuralfx.models import PedalNetConfig, PedalNetModel
 from neuralfx.preset import Preset, PresetMetadata
 
 DATA = Path(__file__).parent / "data"
@@ -23,17 +23,17 @@ REPO = Path(__file__).parent.parent
 ODD_BLOCKS = (1, 17, 64, 65, 128, 1000, 4096)
 
 
-def random_weights(config: WaveNetConfig, seed: int, scale: float = 0.3) -> dict[str, np.ndarray]:
+def random_weights(config: PedalNetConfig, seed: int, scale: float = 0.3) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     return {
         name: (rng.standard_normal(shape) * scale).astype(np.float32) for name, shape in config.weight_shapes().items()
     }
 
 
-def make_preset(config: WaveNetConfig | None = None, seed: int = 0, sample_rate: int = 48000, **metadata) -> Preset:
-    config = config or WaveNetConfig(channels=4, dilations=(1, 2, 4, 8))
+def make_preset(config: PedalNetConfig | None = None, seed: int = 0, sample_rate: int = 48000, **metadata) -> Preset:
+    config = config or PedalNetConfig(channels=4, dilations=(1, 2, 4, 8))
     fields = {"name": "test", "pedal": "random weights", "provenance": {"seed": seed}} | metadata
-    return Preset(config, random_weights(config, seed), sample_rate, PresetMetadata(**fields))
+    return Preset(PedalNetModel(config, random_weights(config, seed)), sample_rate, PresetMetadata(**fields))
 
 
 def varying_blocks(total: int, seed: int = 0, sizes: Sequence[int] = ODD_BLOCKS) -> list[int]:

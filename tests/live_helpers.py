@@ -9,7 +9,7 @@ import numpy as np
 
 from neuralfx import Chain, NeuralPedal, load_preset
 from neuralfx.engine.processor import LiveProcessor
-from neuralfx.models import WaveNetConfig
+from neuralfx.models import PedalNetConfig, PedalNetModel
 from neuralfx.preset import Preset, PresetMetadata
 
 TINY = Path(__file__).parent / "data" / "tiny.nfx"
@@ -45,18 +45,18 @@ def run_processor(processor: LiveProcessor, x: np.ndarray, block: int, actions: 
 
 def random_pedalnet_preset(path: Path, seed: int = 0) -> Path:
     """A full-size (24 layers × 16 channels) PedalNet preset with random weights, like ts9's cost."""
-    config = WaveNetConfig()
+    config = PedalNetConfig()
     rng = np.random.default_rng(seed)
     weights = {n: (rng.standard_normal(s) * 0.1).astype(np.float32) for n, s in config.weight_shapes().items()}
     weights["mix.bias"][:] = 0.0
-    Preset(config, weights, 48000, PresetMetadata(name="random pedalnet")).save(path)
+    Preset(PedalNetModel(config, weights), 48000, PresetMetadata(name="random pedalnet")).save(path)
     return path
 
 
 def overflowing_preset(path: Path) -> Path:
     """tiny.nfx with finite but huge mix weights: its output overflows float32 to ±Inf/NaN."""
     preset = load_preset(TINY)
-    weights = dict(preset.weights)
+    weights = dict(preset.model.weights)
     weights["mix.weight"] = np.full_like(weights["mix.weight"], 3e38)
-    Preset(preset.config, weights, 48000, PresetMetadata(name="overflowing")).save(path)
+    Preset(PedalNetModel(preset.model.config, weights), 48000, PresetMetadata(name="overflowing")).save(path)
     return path

@@ -13,14 +13,14 @@ import soundfile as sf
 from conftest import guitarish, make_preset
 
 from neuralfx.cli import main
-from neuralfx.models import WaveNetConfig
+from neuralfx.models import PedalNetConfig
 
 SECONDS = {"one.wav": 6.0, "two.wav": 5.0, "three.wav": 4.0, "four.wav": 3.0}
 
 
 def make_session(tmp_path: Path) -> tuple[Path, Path, Path]:
     """(the 24×16 model, slow enough to catch mid-file; the DI folder; the output folder)."""
-    preset_path = make_preset(WaveNetConfig(), seed=1).save(tmp_path / "full-size.nfx")
+    preset_path = make_preset(PedalNetConfig(), seed=1).save(tmp_path / "full-size.nfx")
     session = tmp_path / "DI"
     session.mkdir()
     for i, (name, seconds) in enumerate(SECONDS.items()):

@@ -12,7 +12,7 @@ RATE, BLOCK = 48000, 128
 
 def test_a_model_whose_output_overflows_yields_silence_and_the_flag(tmp_path):
     preset = load_preset(overflowing_preset(tmp_path / "overflow.nfx"))
-    assert all(np.isfinite(w).all() for w in preset.weights.values())
+    assert all(np.isfinite(w).all() for w in preset.model.weights.values())
     processor = LiveProcessor(RATE, crossfade_ms=5)
     processor.load(LiveProgram(Chain([NeuralPedal(preset)]), "overflow"))
     with np.errstate(over="ignore", invalid="ignore"):  # the engine's callback ignores them too

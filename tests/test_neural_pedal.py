@@ -5,7 +5,7 @@ import pytest
 from conftest import TINY_PRESET, guitarish, make_preset, stream, varying_blocks
 
 from neuralfx import NeuralPedal
-from neuralfx.models import WaveNetStream
+from neuralfx.models import PedalNetModel
 from neuralfx.preset import load_preset
 
 SR = 48000
@@ -14,7 +14,7 @@ SR = 48000
 def model_only(x: np.ndarray) -> np.ndarray:
     """The tiny preset's raw model output for one mono signal."""
     preset = load_preset(TINY_PRESET)
-    return WaveNetStream(preset.config, preset.weights).process(np.asarray(x, np.float32))
+    return preset.model.stream().process(np.asarray(x, np.float32))
 
 
 @pytest.fixture
@@ -116,7 +116,8 @@ def test_non_finite_input_never_leaves_and_state_recovers(pedal):
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 def test_a_model_that_overflows_is_silenced(tmp_path):
     preset = make_preset(seed=1)
-    preset.weights["mix.weight"] = np.full_like(preset.weights["mix.weight"], 3e38)  # finite, but y overflows
+    weights = preset.model.weights | {"mix.weight": np.full_like(preset.model.weights["mix.weight"], 3e38)}
+    preset.model = PedalNetModel(preset.model.config, weights)  # finite weights, but y overflows
     pedal = NeuralPedal(preset)
     out = pedal(guitarish(0.2, seed=9), SR)
     assert np.isfinite(out).all()

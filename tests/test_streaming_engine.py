@@ -5,25 +5,25 @@ import pytest
 import torch
 from conftest import ODD_BLOCKS, random_weights, stream, varying_blocks
 
-from neuralfx.models import WaveNetConfig, WaveNetStream
+from neuralfx.models import PedalNetConfig, PedalNetModel
 from neuralfx_training.model import PedalNet
 
 CONFIGS = {
-    "pedalnet-24x16": WaveNetConfig(),
-    "k2-dilated": WaveNetConfig(channels=5, kernel_size=2, dilations=(1, 2, 4, 8, 16)),
-    "k5-odd-dilations": WaveNetConfig(channels=3, kernel_size=5, dilations=(1, 3, 9, 27)),
-    "one-layer": WaveNetConfig(channels=2, kernel_size=3, dilations=(1,)),
-    "kernel-1": WaveNetConfig(channels=4, kernel_size=1, dilations=(1, 1)),
+    "pedalnet-24x16": PedalNetConfig(),
+    "k2-dilated": PedalNetConfig(channels=5, kernel_size=2, dilations=(1, 2, 4, 8, 16)),
+    "k5-odd-dilations": PedalNetConfig(channels=3, kernel_size=5, dilations=(1, 3, 9, 27)),
+    "one-layer": PedalNetConfig(channels=2, kernel_size=3, dilations=(1,)),
+    "kernel-1": PedalNetConfig(channels=4, kernel_size=1, dilations=(1, 1)),
 }
 
 
-def reference(config: WaveNetConfig, weights: dict, x: np.ndarray) -> np.ndarray:
+def reference(config: PedalNetConfig, weights: dict, x: np.ndarray) -> np.ndarray:
     model = PedalNet.from_weights(config, weights)
     with torch.no_grad():
         return model.forward_causal(torch.from_numpy(x)[None])[0].numpy()
 
 
-def unit_scale_weights(config: WaveNetConfig, seed: int) -> dict:
+def unit_scale_weights(config: PedalNetConfig, seed: int) -> dict:
     """Torch's default init: the output of a unit-scale input is unit scale too."""
     torch.manual_seed(seed)
     return PedalNet(config).to_weights()
@@ -37,7 +37,7 @@ def test_stream_equals_torch_reference_for_any_block_sizes(name):
     expected = reference(config, weights, x)
     assert 0.05 < np.abs(expected).max() < 5  # unit scale, so 1e-5 is a meaningful bound
 
-    engine = WaveNetStream(config, weights)
+    engine = PedalNetModel(config, weights).stream()
     whole = engine.process(x)
     assert np.abs(whole - expected).max() <= 1e-5
 
@@ -51,7 +51,7 @@ def test_constant_block_sizes(block):
     config = CONFIGS["k2-dilated"]
     weights = unit_scale_weights(config, seed=3)
     x = np.random.default_rng(4).uniform(-1, 1, 9000).astype(np.float32)
-    engine = WaveNetStream(config, weights)
+    engine = PedalNetModel(config, weights).stream()
     blocks = [block] * (len(x) // block) + ([len(x) % block] if len(x) % block else [])
     out = stream(lambda a, reset: engine.process(a), x, blocks)
     assert np.abs(out - reference(config, weights, x)).max() <= 1e-5
@@ -62,7 +62,7 @@ def test_extreme_block_sizes_one_and_65536():
     weights = random_weights(config, seed=5)
     x = np.random.default_rng(6).uniform(-1, 1, 70_000).astype(np.float32)
     expected = reference(config, weights, x)
-    engine = WaveNetStream(config, weights)
+    engine = PedalNetModel(config, weights).stream()
     blocks = [65536] + [1] * 1000 + [len(x) - 66536]
     assert np.abs(stream(lambda a, reset: engine.process(a), x, blocks) - expected).max() <= 1e-5
 
@@ -71,7 +71,7 @@ def test_silence_before_time_zero_and_reset():
     """Reset means 'silence forever before t = 0': output of silence is the steady state."""
     config = CONFIGS["k2-dilated"]
     weights = unit_scale_weights(config, seed=7)
-    engine = WaveNetStream(config, weights)
+    engine = PedalNetModel(config, weights).stream()
     x = np.random.default_rng(8).uniform(-1, 1, 3000).astype(np.float32)
     first = engine.process(x)
     engine.process(np.ones(500, np.float32))  # disturb the state
@@ -87,7 +87,7 @@ def test_silence_before_time_zero_and_reset():
 
 def test_output_argument_and_empty_block():
     config = CONFIGS["one-layer"]
-    engine = WaveNetStream(config, random_weights(config, seed=9))
+    engine = PedalNetModel(config, random_weights(config, seed=9)).stream()
     out = np.full(10, np.nan, np.float32)
     result = engine.process(np.zeros(10, np.float32), out)
     assert result is out and np.isfinite(out).all()
@@ -99,7 +99,7 @@ def test_steady_state_allocates_nothing_per_block():
     import tracemalloc
 
     config = CONFIGS["pedalnet-24x16"]
-    engine = WaveNetStream(config, random_weights(config, seed=10))
+    engine = PedalNetModel(config, random_weights(config, seed=10)).stream()
     x = np.random.default_rng(11).uniform(-1, 1, 64).astype(np.float32)
     out = np.empty(64, np.float32)
     for _ in range(200):  # visit every buffer position once
@@ -118,4 +118,4 @@ def test_rejects_wrong_weights():
     weights = random_weights(config, seed=12)
     weights["mix.weight"] = weights["mix.weight"][:-1]
     with pytest.raises(ValueError, match="mix.weight"):
-        WaveNetStream(config, weights)
+        PedalNetModel(config, weights).stream()

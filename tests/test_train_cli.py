@@ -30,7 +30,11 @@ def test_train_writes_a_loadable_preset_and_its_report(tmp_path, capsys):
     pedal = NeuralPedal.from_preset(tmp_path / "clipper.nfx")
     meta = pedal.preset.metadata
     assert (meta.name, meta.pedal, meta.knobs) == ("Clipper", "a numpy soft clipper", {"drive": 0.7})
-    assert pedal.preset.config.channels == 4 and pedal.preset.config.dilations == (1, 2, 4)  # config file...
+    assert pedal.preset.model.config.channels == 4 and pedal.preset.model.config.dilations == (
+        1,
+        2,
+        4,
+    )  # config file...
     assert meta.provenance["epochs"] == 2  # ...overridden by the flag
     assert meta.provenance["latency_samples"] == 25 and meta.provenance["samples_per_s"] > 0
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from training_pairs import dry, soft_clipper, write_pair
 
-from neuralfx.models import WaveNetConfig
+from neuralfx.models import PedalNetConfig
 from neuralfx_training.data import prepare_pair
 from neuralfx_training.loop import Trainer, TrainSettings
 
@@ -20,7 +20,7 @@ def test_a_bad_step_is_rolled_back_and_reported(tmp_path, fault):
     messages = []
     trainer = Trainer(
         data,
-        WaveNetConfig(channels=8, kernel_size=3, dilations=(1, 2, 4, 8)),
+        PedalNetConfig(channels=8, kernel_size=3, dilations=(1, 2, 4, 8)),
         TrainSettings(epochs=10, window=2048, batch_size=4, learning_rate=1e-2, final_learning_rate=1e-4),
         log=messages.append,
         progress=False,

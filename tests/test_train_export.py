@@ -7,7 +7,7 @@ from conftest import guitarish
 
 from neuralfx import NeuralPedal
 from neuralfx.loudness import preset_loudness_db
-from neuralfx.models import WaveNetConfig
+from neuralfx.models import PedalNetConfig
 from neuralfx.preset import load_preset
 from neuralfx_training.evaluate import predict
 from neuralfx_training.export import export_preset
@@ -16,7 +16,7 @@ from neuralfx_training.model import PedalNet
 
 def test_the_exported_preset_plays_like_the_torch_model(tmp_path):
     torch.manual_seed(3)
-    model = PedalNet(WaveNetConfig())  # the 24×16 PedalNet, torch's default init
+    model = PedalNet(PedalNetConfig())  # the 24×16 PedalNet, torch's default init
     path = tmp_path / "ts9.nfx"
     exported = export_preset(
         model,
@@ -44,5 +44,5 @@ def test_the_exported_preset_plays_like_the_torch_model(tmp_path):
     )
     assert meta.provenance == {"seed": 3} and meta.date == exported.metadata.date
     assert meta.loudness_db == round(preset_loudness_db(NeuralPedal(loaded), 48000), 2)
-    assert loaded.sample_rate == 48000 and loaded.config == WaveNetConfig()
+    assert loaded.sample_rate == 48000 and loaded.model.config == PedalNetConfig()
     assert path.read_bytes()[8:9] == b"{"  # safetensors: a length, then a JSON header; no pickle

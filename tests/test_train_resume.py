@@ -9,12 +9,12 @@ import pytest
 import torch
 from training_pairs import dry, soft_clipper, write_pair
 
-from neuralfx.models import WaveNetConfig
+from neuralfx.models import PedalNetConfig
 from neuralfx_training.checks import DataError
 from neuralfx_training.data import prepare_pair
 from neuralfx_training.loop import Trainer, TrainSettings
 
-CONFIG = WaveNetConfig(channels=4, kernel_size=3, dilations=(1, 2, 4))
+CONFIG = PedalNetConfig(channels=4, kernel_size=3, dilations=(1, 2, 4))
 SETTINGS = TrainSettings(epochs=3, window=2048, batch_size=4, learning_rate=1e-2, final_learning_rate=1e-4)
 
 

@@ -125,7 +125,7 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     import neuralfx
-    from neuralfx.models import WaveNetConfig
+    from neuralfx.models import PedalNetConfig
 
     from .data import prepare_pair
     from .export import export_preset
@@ -136,7 +136,7 @@ def _train(args: argparse.Namespace) -> int:
     output = _output_path(args.output, (args.input, args.target))
     report_dir = args.report_dir or output.with_name(output.stem + ".training")
     knobs = _knobs(args.knob)
-    config = WaveNetConfig(
+    config = PedalNetConfig(
         channels=options["channels"],
         kernel_size=options["kernel_size"],
         dilations=tuple(2**i for i in range(options["dilation_depth"])) * options["repeats"],

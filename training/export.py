@@ -9,7 +9,7 @@ import numpy as np
 
 from neuralfx import NeuralPedal
 from neuralfx.loudness import preset_loudness_db, reference_signal
-from neuralfx.models import WaveNetStream
+from neuralfx.models import PedalNetModel
 from neuralfx.preset import Preset, PresetMetadata
 
 from .evaluate import predict
@@ -22,7 +22,7 @@ CHECK_SECONDS = 0.5
 def engine_mismatch(model: PedalNet, preset: Preset, x: np.ndarray) -> float:
     """Largest |torch − numpy engine| over the output for `x` (both starting from silence)."""
     expected = predict(model, x)
-    actual = WaveNetStream(preset.config, preset.weights).process(np.asarray(x, np.float32))
+    actual = preset.model.stream().process(np.asarray(x, np.float32))
     return float(np.max(np.abs(actual - expected), initial=0.0))
 
 
@@ -44,8 +44,7 @@ def export_preset(
     differently from what was validated.
     """
     preset = Preset(
-        config=model.config,
-        weights=model.to_weights(),
+        model=PedalNetModel(model.config, model.to_weights()),
         sample_rate=int(sample_rate),
         metadata=PresetMetadata(
             name=name,

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from neuralfx.fileio import atomic_path
-from neuralfx.models import WaveNetConfig
+from neuralfx.models import PedalNetConfig
 
 from .data import DataError, TrainingData, TrainingWindows
 from .evaluate import validate
@@ -129,7 +129,7 @@ class Trainer:
     def __init__(
         self,
         data: TrainingData,
-        config: WaveNetConfig,
+        config: PedalNetConfig,
         settings: TrainSettings,
         checkpoint_path: Path | None = None,
         log: Callable[[str], None] = say,

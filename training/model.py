@@ -1,6 +1,6 @@
 """The PedalNet WaveNet in torch: the training model and the reference for the numpy engine.
 
-Same topology and weight names as `neuralfx.models.wavenet` (see its docstring).
+Same topology and weight names as `neuralfx.models.pedalnet` (see its docstring).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neuralfx.models.wavenet import WaveNetConfig, validate_weights
+from neuralfx.models.pedalnet import PedalNetConfig, validate_weights
 
 
 class _Layer(nn.Module):
@@ -29,9 +29,9 @@ class PedalNet(nn.Module):
         forward_causal: (batch, T) → (batch, T): silence before t = 0.
     """
 
-    def __init__(self, config: WaveNetConfig | None = None) -> None:
+    def __init__(self, config: PedalNetConfig | None = None) -> None:
         super().__init__()
-        self.config = config or WaveNetConfig()
+        self.config = config or PedalNetConfig()
         c, k = self.config.channels, self.config.kernel_size
         last = self.config.num_layers - 1
         self.layers = nn.ModuleList(
@@ -77,7 +77,7 @@ class PedalNet(nn.Module):
         }
 
     @classmethod
-    def from_weights(cls, config: WaveNetConfig, weights: dict[str, np.ndarray]) -> PedalNet:
+    def from_weights(cls, config: PedalNetConfig, weights: dict[str, np.ndarray]) -> PedalNet:
         model = cls(config)
         weights = validate_weights(config, weights)
         state = model.state_dict()

@@ -1,6 +1,15 @@
-"""Network definitions as plain parameter sets, and their numpy streaming engines."""
+"""Networks as plain parameter sets (`Model`), and their numpy streaming engines (`ModelStream`)."""
 
-from .streaming import WaveNetStream
-from .wavenet import ARCHITECTURE, WaveNetConfig, validate_weights
+from .base import Model, ModelStream
+from .pedalnet import ARCHITECTURE, PedalNetConfig, PedalNetModel, validate_weights
+from .pedalnet_stream import PedalNetStream
 
-__all__ = ["ARCHITECTURE", "WaveNetConfig", "WaveNetStream", "validate_weights"]
+__all__ = [
+    "ARCHITECTURE",
+    "Model",
+    "ModelStream",
+    "PedalNetConfig",
+    "PedalNetModel",
+    "PedalNetStream",
+    "validate_weights",
+]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from neuralfx.models import WaveNetConfig
+from neuralfx.models import PedalNetConfig, PedalNetModel
 from neuralfx.preset import Preset, PresetMetadata
 from neuralfx_training.model import PedalNet
 
@@ -25,14 +25,13 @@ def golden_input() -> np.ndarray:
 
 
 def main() -> None:
-    config = WaveNetConfig(channels=4, kernel_size=3, dilations=(1, 2, 4, 8))
+    config = PedalNetConfig(channels=4, kernel_size=3, dilations=(1, 2, 4, 8))
     rng = np.random.default_rng(2024)
     weights = {
         name: (rng.standard_normal(shape) * 0.5).astype(np.float32) for name, shape in config.weight_shapes().items()
     }
     preset = Preset(
-        config=config,
-        weights=weights,
+        model=PedalNetModel(config, weights),
         sample_rate=48000,
         metadata=PresetMetadata(
             name="tiny test",

@@ -15,10 +15,15 @@ The network is causal and sees silence before t = 0.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .pedalnet_stream import PedalNetStream
 
 ARCHITECTURE = "pedalnet_wavenet"
 
@@ -32,7 +37,7 @@ def _pedalnet_dilations() -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class WaveNetConfig:
+class PedalNetConfig:
     """Size of a PedalNet WaveNet. The default is the seed's 24 layers × 16 channels, kernel 3."""
 
     channels: int = 16
@@ -78,13 +83,19 @@ class WaveNetConfig:
     def num_parameters(self) -> int:
         return sum(math.prod(shape) for shape in self.weight_shapes().values())
 
+    def multiply_adds(self) -> int:
+        """Multiply-adds per output sample: each layer's dilated conv and residual, and the mix."""
+        c, k = self.channels, self.kernel_size
+        convs = sum(2 * c * k * self.layer_inputs(i) for i in range(self.num_layers))
+        return convs + (self.num_layers - 1) * c * c + self.num_layers * c
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["dilations"] = list(self.dilations)
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> WaveNetConfig:
+    def from_dict(cls, d: dict) -> PedalNetConfig:
         unknown = set(d) - {"channels", "kernel_size", "dilations"}
         if unknown:
             raise ValueError(f"unknown config fields {sorted(unknown)}")
@@ -96,7 +107,45 @@ class WaveNetConfig:
         return cls(channels=d["channels"], kernel_size=d["kernel_size"], dilations=tuple(d["dilations"]))
 
 
-def validate_weights(config: WaveNetConfig, weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+class PedalNetModel:
+    """A PedalNet ready to play: its config and checked float32 weights (see `Model`).
+
+    Raises ValueError naming the first offending tensor.
+    """
+
+    architecture = ARCHITECTURE
+
+    def __init__(self, config: PedalNetConfig, weights: dict[str, np.ndarray]) -> None:
+        self.config = config
+        self.weights = validate_weights(config, weights)
+        self.memory_samples = config.receptive_field - 1
+        self.settle_samples = self.memory_samples
+        self.num_parameters = config.num_parameters()
+        self.multiply_adds = config.multiply_adds()
+
+    @functools.cached_property
+    def folded(self) -> tuple[list, list, np.ndarray]:
+        """The weights in the streaming engine's layout: made once, shared by every stream."""
+        from .pedalnet_stream import fold
+
+        return fold(self.config, self.weights)
+
+    def stream(self, settle: bool = True) -> PedalNetStream:
+        from .pedalnet_stream import PedalNetStream
+
+        return PedalNetStream(self, settle=settle)
+
+    def describe(self) -> dict:
+        return {
+            "architecture": ARCHITECTURE,
+            "config": self.config.to_dict(),
+            "parameters": self.num_parameters,
+            "receptive_field": self.config.receptive_field,
+            "multiply_adds_per_sample": self.multiply_adds,
+        }
+
+
+def validate_weights(config: PedalNetConfig, weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Check names, shapes and finiteness; return float32 copies in file order.
 
     Raises ValueError naming the first offending tensor.

@@ -20,22 +20,26 @@ minimises calls per layer; at large blocks it is BLAS, so it avoids wasted multi
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .wavenet import WaveNetConfig, validate_weights
+from .pedalnet import PedalNetConfig
+
+if TYPE_CHECKING:
+    from .pedalnet import PedalNetModel
 
 _MAX_PLANS = 1024
 
 Plan = list[tuple[Callable, tuple]]
 
 
-class WaveNetStream:
-    """Streaming inference for one mono signal.
+class PedalNetStream:
+    """Streaming inference for one mono signal (see `ModelStream`).
 
     Args:
-        config: the network size.
-        weights: name → array, shapes as `config.weight_shapes()`.
+        model: the network; its matrices, folded into this engine's layout once, are shared
+            by every stream of the model.
         chunk_size: longest block processed in one pass; longer blocks are split
             (128 keeps the 24×16 model's working set, about 1 MB, in cache: 6-8 % faster
             than 256 on long blocks here).
@@ -43,28 +47,17 @@ class WaveNetStream:
         settle: settle into silence now (see `reset`); False leaves that to the caller.
     """
 
-    def __init__(
-        self,
-        config: WaveNetConfig,
-        weights: dict[str, np.ndarray],
-        chunk_size: int = 128,
-        room_chunks: int = 8,
-        settle: bool = True,
-    ) -> None:
+    def __init__(self, model: PedalNetModel, chunk_size: int = 128, room_chunks: int = 8, settle: bool = True) -> None:
         if chunk_size < 1 or room_chunks < 1:
             raise ValueError("chunk_size and room_chunks must be positive")
-        self.config = config
+        config = self.config = model.config
         self.chunk_size = chunk_size
-        weights = validate_weights(config, weights)
         c, k = config.channels, config.kernel_size
         # Operand rows per layer: [taps (K·C); 1; u·v (C); u (C)]. The first layer's K
         # one-channel taps sit just above the ones row, so every layer shares one layout.
         self._ones_row = k * c
         self._rows = k * c + 1 + 2 * c
-        folded = [_fold_layer(config, weights, i) for i in range(config.num_layers)]
-        self._conv = [conv for conv, _ in folded]
-        self._residual = [residual for _, residual in folded]
-        self._mix = _fold_mix(config, weights)
+        self._conv, self._residual, self._mix = model.folded
         self._lookback = (k - 1) * max(config.dilations)
         self._length = 2 * self._lookback + room_chunks * chunk_size
         self._history = np.zeros((config.num_layers, c, self._length), np.float32)
@@ -72,10 +65,6 @@ class WaveNetStream:
         self._plans: dict[tuple[int, int], Plan] = {}
         self._silence = np.zeros(chunk_size, np.float32)
         self.reset(settle)
-
-    @property
-    def receptive_field(self) -> int:
-        return self.config.receptive_field
 
     @property
     def cycle_samples(self) -> int:
@@ -186,7 +175,13 @@ class WaveNetStream:
         return plan
 
 
-def _fold_layer(config: WaveNetConfig, w: dict[str, np.ndarray], i: int) -> tuple[np.ndarray, np.ndarray]:
+def fold(config: PedalNetConfig, weights: dict[str, np.ndarray]) -> tuple[list, list, np.ndarray]:
+    """(conv matrices, residual matrices, mix) in this engine's layout (see `_fold_layer`)."""
+    layers = [_fold_layer(config, weights, i) for i in range(config.num_layers)]
+    return [conv for conv, _ in layers], [residual for _, residual in layers], _fold_mix(config, weights)
+
+
+def _fold_layer(config: PedalNetConfig, w: dict[str, np.ndarray], i: int) -> tuple[np.ndarray, np.ndarray]:
     """Layer i's matrices in the engine's layout.
 
     conv: (2C, K·inputs + 1) over [tap_0 … tap_{K-1}; 1] → [gate/2; filter].
@@ -210,7 +205,7 @@ def _fold_layer(config: WaveNetConfig, w: dict[str, np.ndarray], i: int) -> tupl
     return conv.astype(np.float32), residual.astype(np.float32)
 
 
-def _fold_mix(config: WaveNetConfig, w: dict[str, np.ndarray]) -> np.ndarray:
+def _fold_mix(config: PedalNetConfig, w: dict[str, np.ndarray]) -> np.ndarray:
     """(L, 1, 1 + 2C) over each layer's [1; u·v; u]: y = bias + Σ_i m_i · (u + u·v)/2."""
     c, n_layers = config.channels, config.num_layers
     mix = np.zeros((n_layers, 1, 1 + 2 * c))
