@@ -3,10 +3,13 @@
 A preset (`*.nfx`) is a safetensors file (readable by the `safetensors` library). Its header's
 `__metadata__["neuralfx"]` is a JSON object:
 
-    {"format": "neuralfx.preset", "format_version": 1,
+    {"format": "neuralfx.preset", "format_version": 2,
      "architecture": "pedalnet_wavenet", "config": {"channels", "kernel_size", "dilations"},
      "sample_rate": 48000,
-     "metadata": {"name", "pedal", "knobs", "loudness_db", "validation_esr", "provenance", "date"}}
+     "metadata": {"name", "pedal", "knobs", "loudness_db", "validation_esr", "provenance", "date",
+                  "gear_type", "tone_type", "modeled_by", "input_level_dbu", "output_level_dbu"}}
+
+(version 1 files, without the last five metadata fields, load too)
 
 and its tensors are the weights named by `PedalNetConfig.weight_shapes()`. Nothing in a preset
 is executed: pickles and torch checkpoints are refused with an explanation.
@@ -29,7 +32,7 @@ from .models import Model
 from .models.pedalnet import ARCHITECTURE, PedalNetConfig, PedalNetModel, validate_weights
 
 FORMAT = "neuralfx.preset"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 added the optional NAM-style metadata fields (gear_type...)
 SUFFIX = ".nfx"
 PRESET_SUFFIXES = (SUFFIX,)
 """Files the preset folders list and a preset name may stand for."""
@@ -61,6 +64,10 @@ class PresetMetadata:
         validation_esr: plain error-to-signal ratio on held-out audio; None when untrained.
         provenance: how it was made (data, recipe, trainer, epochs...).
         date: ISO 8601 creation date.
+        gear_type, tone_type: in NAM's words: amp, pedal, pedal_amp, amp_cab, amp_pedal_cab, preamp,
+            studio; clean, overdrive, crunch, hi_gain, fuzz ("" when unknown).
+        modeled_by: who made the capture.
+        input_level_dbu, output_level_dbu: the analog levels (dBu) that 0 dBFS stood for at capture.
     """
 
     name: str
@@ -70,6 +77,11 @@ class PresetMetadata:
     validation_esr: float | None = None
     provenance: dict[str, object] = field(default_factory=dict)
     date: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    gear_type: str = ""
+    tone_type: str = ""
+    modeled_by: str = ""
+    input_level_dbu: float | None = None
+    output_level_dbu: float | None = None
 
 
 @dataclass
@@ -219,7 +231,13 @@ _METADATA_TYPES: dict[str, tuple[type, ...]] = {
     "validation_esr": (int, float, type(None)),
     "provenance": (dict,),
     "date": (str,),
+    "gear_type": (str,),  # format_version 2 added these: optional
+    "tone_type": (str,),
+    "modeled_by": (str,),
+    "input_level_dbu": (int, float, type(None)),
+    "output_level_dbu": (int, float, type(None)),
 }
+_OPTIONAL_METADATA = {"gear_type", "tone_type", "modeled_by", "input_level_dbu", "output_level_dbu"}
 
 
 def _check_claims(config: PedalNetConfig, tensors: int) -> None:
@@ -279,6 +297,8 @@ def _check_header(header: object) -> None:
         raise ValueError("metadata is not a JSON object")
     for key, types in _METADATA_TYPES.items():
         if key not in metadata:
+            if key in _OPTIONAL_METADATA:
+                continue
             raise ValueError(f"missing metadata field {key!r}")
         value = metadata[key]
         if not isinstance(value, types) or isinstance(value, bool):

@@ -8,11 +8,11 @@ import zipfile
 import numpy as np
 import pytest
 from conftest import DATA, TINY_PRESET, make_preset
+from safetensors import safe_open
+from safetensors.numpy import load, save
 
 from neuralfx import NeuralPedal
 from neuralfx.preset import FORMAT_VERSION, PresetError, find_preset, list_presets, load_preset, save_preset
-from safetensors import safe_open
-from safetensors.numpy import load, save
 
 
 def test_round_trip_keeps_everything(tmp_path):

@@ -1,12 +1,13 @@
 """Networks as plain parameter sets (`Model`), and their numpy streaming engines (`ModelStream`)."""
 
-from .base import Model, ModelStream
+from .base import Model, ModelParameter, ModelStream
 from .pedalnet import ARCHITECTURE, PedalNetConfig, PedalNetModel, validate_weights
 from .pedalnet_stream import PedalNetStream
 
 __all__ = [
     "ARCHITECTURE",
     "Model",
+    "ModelParameter",
     "ModelStream",
     "PedalNetConfig",
     "PedalNetModel",

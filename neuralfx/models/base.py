@@ -6,9 +6,29 @@ shared by every stream and channel that plays it. A `ModelStream` is one mono si
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class ModelParameter:
+    """A control of the model itself (a knob it was trained with, or a size to play it at).
+
+    Attributes:
+        name: the parameter's name, after pedalboard's conventions (snake_case, unit last).
+        minimum, maximum, default: its range and starting value.
+        unit: what the values mean ("" for a 0-1 position).
+        description: one line for a user.
+    """
+
+    name: str
+    minimum: float
+    maximum: float
+    default: float
+    unit: str = ""
+    description: str = ""
 
 
 class ModelStream(Protocol):
@@ -25,6 +45,10 @@ class ModelStream(Protocol):
 
     def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The next block: x float32 (n,) → float32 (n,), written into `out` when given."""
+
+    def set_parameter(self, name: str, value: float) -> None:
+        """Change one of the model's `parameters` (checked by the caller); the change glides in
+        from the next sample, without a click."""
 
 
 class Model(Protocol):
@@ -44,6 +68,9 @@ class Model(Protocol):
     """Multiply-adds per output sample: the model's CPU cost."""
 
     num_parameters: int
+
+    parameters: tuple[ModelParameter, ...]
+    """The model's own controls (most models have none)."""
 
     def stream(self, settle: bool = True) -> ModelStream:
         """A new stream at rest (with settle=False: cleared, see `ModelStream.reset`)."""

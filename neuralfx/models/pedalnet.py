@@ -122,6 +122,7 @@ class PedalNetModel:
         self.settle_samples = self.memory_samples
         self.num_parameters = config.num_parameters()
         self.multiply_adds = config.multiply_adds()
+        self.parameters = ()
 
     @functools.cached_property
     def folded(self) -> tuple[list, list, np.ndarray]:
