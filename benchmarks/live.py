@@ -1,7 +1,7 @@
 """The live engine: callback CPU load, and xruns on a real JACK server (dummy backend).
 
 Prints one table:
-- callback load: the engine's audio path (LiveProcessor: program, bypass stage, safety) on
+- callback load: the engine's audio path (SignalPath: program, bypass stage, safety) on
   128-frame blocks in this process, per-block time as a fraction of the block's duration
   (median, 99th percentile, max); the bare PedalNetStream beside it for the ratio;
 - JACK, N s: `jackd -d dummy -p 128` started here, the engine playing the DI clip in a loop.
@@ -40,8 +40,8 @@ from live_helpers import random_pedalnet_preset  # noqa: E402
 
 from neuralfx import Chain, NeuralPedal, load_preset  # noqa: E402
 from neuralfx.engine import EngineSettings, LiveEngine  # noqa: E402
-from neuralfx.engine.processor import LiveProcessor  # noqa: E402
 from neuralfx.engine.program import LiveProgram  # noqa: E402
+from neuralfx.engine.signal_path import SignalPath  # noqa: E402
 
 TS9 = REPO / "presets" / "ts9.nfx"
 DI = REPO / "examples" / "di_clip.wav"
@@ -57,16 +57,16 @@ def model_preset(folder: Path) -> tuple[Path, str]:
 def callback_load(preset: Path, block: int, seconds: float) -> list[tuple[str, str]]:
     x = (0.3 * np.sin(2 * np.pi * 110 * np.arange(int(seconds * RATE)) / RATE)).astype(np.float32)
     period = block / RATE
-    processor = LiveProcessor(RATE)
-    processor.load(LiveProgram(Chain([NeuralPedal(load_preset(preset))]), "bench"))
+    signal_path = SignalPath(RATE)
+    signal_path.load(LiveProgram(Chain([NeuralPedal(load_preset(preset))]), "bench"))
     out = np.zeros(block, np.float32)
-    while processor.loading:
-        processor.process(x[:block].copy(), out)
-        processor.spare_time(time.perf_counter() + 1.0)
+    while signal_path.loading:
+        signal_path.process(x[:block].copy(), out)
+        signal_path.spare_time(time.perf_counter() + 1.0)
     stream = load_preset(preset).model.stream()
     rows = []
     for name, run in (
-        ("engine audio path", lambda b: processor.process(b, out)),
+        ("engine audio path", lambda b: signal_path.process(b, out)),
         ("PedalNetStream alone", lambda b: stream.process(b, out)),
     ):
         times = []

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from .audio import as_channels_first, db_to_gain, restore_layout, silence_non_finite
+from .glide import Glide
 from .preset import Preset, load_preset
-from .ramp import LinearRamp
 from .resampling import RateAdapter, SampleFifo
 
-PARAMETER_RAMP_MS = 20.0
+PARAMETER_GLIDE_MS = 20.0
 """Gain and mix changes glide over this long, so turning a knob never clicks."""
 
 PARAMETERS = ("input_gain_db", "output_gain_db", "mix", "bypass")
@@ -74,10 +74,10 @@ class NeuralPedal:
         crossfade_ms: float = 20.0,
     ) -> None:
         self.preset = preset if isinstance(preset, Preset) else load_preset(preset)
-        self._input_gain = LinearRamp(1.0)
-        self._output_gain = LinearRamp(1.0)
-        self._mix = LinearRamp(1.0)
-        self._engaged = LinearRamp(1.0)
+        self._input_gain = Glide(1.0)
+        self._output_gain = Glide(1.0)
+        self._mix = Glide(1.0)
+        self._engaged = Glide(1.0)
         self._stream: _Stream | None = None
         self._at_rest = False  # whether the stream is exactly in its reset state
         self.non_finite_blocks = 0
@@ -155,7 +155,7 @@ class NeuralPedal:
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"crossfade_ms must be a finite number ≥ 0, got {value}")
         self._crossfade_ms = value
-        self._set_ramp_times()
+        self._set_glide_times()
 
     @property
     def latency_samples(self) -> int:
@@ -183,7 +183,7 @@ class NeuralPedal:
         real-time host (neuralfx.engine) spreads that work over its callbacks' spare time.
         """
         self._stream = _Stream(self.preset, sample_rate, channels, settle)
-        self._set_ramp_times()
+        self._set_glide_times()
         self._finish_glides()
         self._at_rest = settle
 
@@ -202,8 +202,8 @@ class NeuralPedal:
         self._at_rest = True
 
     def _finish_glides(self) -> None:
-        for ramp in (self._input_gain, self._output_gain, self._mix, self._engaged):
-            ramp.jump(ramp.target)
+        for glide in (self._input_gain, self._output_gain, self._mix, self._engaged):
+            glide.jump(glide.target)
 
     def process(
         self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192, reset: bool = True
@@ -237,7 +237,7 @@ class NeuralPedal:
         wet *= self._output_gain.next(n)
         dry = self._stream.delay_dry(dry)
         mix, engaged = self._mix.next(n), self._engaged.next(n)
-        # A steady ramp is a float: comparing it is cheaper than np.all over an array.
+        # A steady glide is a float: comparing it is cheaper than np.all over an array.
         out = wet if isinstance(mix, float) and mix == 1.0 else dry + mix * (wet - dry)
         if not (isinstance(engaged, float) and engaged == 1.0):
             out = dry + engaged * (out - dry)
@@ -245,11 +245,11 @@ class NeuralPedal:
             self.non_finite_blocks += 1
         return out
 
-    def _set_ramp_times(self) -> None:
+    def _set_glide_times(self) -> None:
         rate = self._stream.sample_rate if self._stream else self.sample_rate
-        for ramp in (self._input_gain, self._output_gain, self._mix):
-            ramp.ramp_samples = round(PARAMETER_RAMP_MS * 1e-3 * rate)
-        self._engaged.ramp_samples = round(self._crossfade_ms * 1e-3 * rate)
+        for glide in (self._input_gain, self._output_gain, self._mix):
+            glide.glide_samples = round(PARAMETER_GLIDE_MS * 1e-3 * rate)
+        self._engaged.glide_samples = round(self._crossfade_ms * 1e-3 * rate)
 
     def __repr__(self) -> str:
         return (

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from neuralfx import Chain, NeuralPedal, load_preset
-from neuralfx.engine.processor import LiveProcessor
+from neuralfx.engine.signal_path import SignalPath
 from neuralfx.models import PedalNetConfig, PedalNetModel
 from neuralfx.preset import Preset, PresetMetadata
 
@@ -31,15 +31,15 @@ def tiny_chain(**parameters: float) -> Chain:
     return Chain([NeuralPedal(load_preset(TINY), **{"output_gain_db": QUIET_DB, **parameters})])
 
 
-def run_processor(processor: LiveProcessor, x: np.ndarray, block: int, actions: dict | None = None) -> np.ndarray:
-    """Feed x through the processor in `block`-frame callbacks, as the engine does, with a
+def run_signal_path(signal_path: SignalPath, x: np.ndarray, block: int, actions: dict | None = None) -> np.ndarray:
+    """Feed x through the signal_path in `block`-frame callbacks, as the engine does, with a
     generous spare-time budget. `actions` maps a block index to a function run before it."""
     out = np.zeros_like(x)
     for i, start in enumerate(range(0, x.shape[0], block)):
         if actions and i in actions:
             actions[i]()
-        processor.process(x[start : start + block].copy(), out[start : start + block])
-        processor.spare_time(time.perf_counter() + 0.002)
+        signal_path.process(x[start : start + block].copy(), out[start : start + block])
+        signal_path.spare_time(time.perf_counter() + 0.002)
     return out
 
 

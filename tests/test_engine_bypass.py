@@ -1,10 +1,10 @@
 """The footswitch: bypass crossfades linearly to the dry input, and back, while the model keeps running."""
 
 import numpy as np
-from live_helpers import guitar_like, run_processor, tiny_chain
+from live_helpers import guitar_like, run_signal_path, tiny_chain
 
-from neuralfx.engine.processor import LiveProcessor
 from neuralfx.engine.program import LiveProgram
+from neuralfx.engine.signal_path import SignalPath
 
 RATE, BLOCK, FADE_MS = 48000, 128, 5
 FADE = RATE * FADE_MS // 1000
@@ -13,13 +13,13 @@ FADE = RATE * FADE_MS // 1000
 def test_bypass_fades_to_dry_and_back_without_steps():
     x = guitar_like(1.0)
     wet = tiny_chain()(x, RATE)
-    processor = LiveProcessor(RATE, crossfade_ms=FADE_MS)
-    processor.load(LiveProgram(tiny_chain(), "A"))
+    signal_path = SignalPath(RATE, crossfade_ms=FADE_MS)
+    signal_path.load(LiveProgram(tiny_chain(), "A"))
     off, on = 120, 250
-    out = run_processor(
-        processor, x, BLOCK, {off: lambda: processor.set_bypass(True), on: lambda: processor.set_bypass(False)}
+    out = run_signal_path(
+        signal_path, x, BLOCK, {off: lambda: signal_path.set_bypass(True), on: lambda: signal_path.set_bypass(False)}
     )
-    assert processor.engaged
+    assert signal_path.engaged
     start = off * BLOCK
     np.testing.assert_array_equal(out[start - 1000 : start], wet[start - 1000 : start])
     k = np.arange(1, FADE + 1)

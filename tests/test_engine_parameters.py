@@ -3,10 +3,10 @@
 import numpy as np
 import pedalboard
 import pytest
-from live_helpers import guitar_like, run_processor, tiny_chain
+from live_helpers import guitar_like, run_signal_path, tiny_chain
 
-from neuralfx.engine.processor import LiveProcessor
 from neuralfx.engine.program import LiveProgram
+from neuralfx.engine.signal_path import SignalPath
 
 RATE, BLOCK = 48000, 128
 
@@ -15,18 +15,18 @@ def test_neural_and_plugin_parameters():
     chain = tiny_chain()
     chain.append(pedalboard.Gain(gain_db=0.0))
     program = LiveProgram(chain, "tiny+gain")
-    processor = LiveProcessor(RATE)
-    processor.load(program)
+    signal_path = SignalPath(RATE)
+    signal_path.load(program)
     x = guitar_like(1.0)
     index, value = program.check_parameter(None, "mix", 0.0)
     assert index == 0
-    out = run_processor(
-        processor,
+    out = run_signal_path(
+        signal_path,
         x,
         BLOCK,
         {
-            200: lambda: processor.set_parameter(index, "mix", value),
-            250: lambda: processor.set_parameter(1, "gain_db", -6.0),
+            200: lambda: signal_path.set_parameter(index, "mix", value),
+            250: lambda: signal_path.set_parameter(1, "gain_db", -6.0),
         },
     )
     after = 250 * BLOCK + 5000

@@ -1,10 +1,10 @@
 """Program swaps: the new program is built in spare time, hears the input, then crossfades in."""
 
 import numpy as np
-from live_helpers import guitar_like, run_processor, tiny_chain
+from live_helpers import guitar_like, run_signal_path, tiny_chain
 
-from neuralfx.engine.processor import LiveProcessor
 from neuralfx.engine.program import LiveProgram
+from neuralfx.engine.signal_path import SignalPath
 
 RATE, BLOCK, FADE_MS = 48000, 128, 10
 FADE = RATE * FADE_MS // 1000
@@ -17,16 +17,16 @@ def first_index(mask):
 def test_swap_crossfades_linearly_into_a_program_that_sounds_as_if_it_had_always_played():
     x = guitar_like(1.0)
     a, b = tiny_chain()(x, RATE), tiny_chain(mix=0.5, input_gain_db=6.0)(x, RATE)
-    processor = LiveProcessor(RATE, crossfade_ms=FADE_MS)
-    processor.load(LiveProgram(tiny_chain(), "A"))
+    signal_path = SignalPath(RATE, crossfade_ms=FADE_MS)
+    signal_path.load(LiveProgram(tiny_chain(), "A"))
     swap_block = 150
-    out = run_processor(
-        processor,
+    out = run_signal_path(
+        signal_path,
         x,
         BLOCK,
-        {swap_block: lambda: processor.load(LiveProgram(tiny_chain(mix=0.5, input_gain_db=6.0), "B"))},
+        {swap_block: lambda: signal_path.load(LiveProgram(tiny_chain(mix=0.5, input_gain_db=6.0), "B"))},
     )
-    assert processor.program.name == "B" and not processor.loading
+    assert signal_path.program.name == "B" and not signal_path.loading
 
     start = swap_block * BLOCK + first_index(np.abs(out - a)[swap_block * BLOCK :] > 1e-6)
     np.testing.assert_allclose(out[swap_block * BLOCK - 2000 : start], a[swap_block * BLOCK - 2000 : start], atol=1e-6)
@@ -48,29 +48,29 @@ def test_swap_crossfades_linearly_into_a_program_that_sounds_as_if_it_had_always
 
 def test_rapid_loads_end_on_the_last_one():
     x = guitar_like(0.5)
-    processor = LiveProcessor(RATE, crossfade_ms=FADE_MS)
+    signal_path = SignalPath(RATE, crossfade_ms=FADE_MS)
 
     def three_loads():
         for name, mix in (("first", 1.0), ("second", 0.2), ("third", 0.6)):
-            processor.load(LiveProgram(tiny_chain(mix=mix), name))
+            signal_path.load(LiveProgram(tiny_chain(mix=mix), name))
 
-    out = run_processor(processor, x, BLOCK, {0: three_loads})
-    assert processor.program.name == "third"
-    assert not processor.loading and processor.loads_requested == processor.loads_resolved == 3
+    out = run_signal_path(signal_path, x, BLOCK, {0: three_loads})
+    assert signal_path.program.name == "third"
+    assert not signal_path.loading and signal_path.loads_requested == signal_path.loads_resolved == 3
     np.testing.assert_allclose(out[-RATE // 10 :], tiny_chain(mix=0.6)(x, RATE)[-RATE // 10 :], atol=1e-6)
 
 
 def test_a_load_during_a_fade_waits_for_it():
     x = guitar_like(0.5)
-    processor = LiveProcessor(RATE, crossfade_ms=FADE_MS)
-    processor.load(LiveProgram(tiny_chain(), "A"))
+    signal_path = SignalPath(RATE, crossfade_ms=FADE_MS)
+    signal_path.load(LiveProgram(tiny_chain(), "A"))
     loads = {}
 
     def load_when_fading():
-        if processor._swap is not None and processor._swap.phase == "fade" and not loads:
+        if signal_path._swap is not None and signal_path._swap.phase == "fade" and not loads:
             loads["at"] = True
-            processor.load(LiveProgram(tiny_chain(mix=0.3), "B"))
+            signal_path.load(LiveProgram(tiny_chain(mix=0.3), "B"))
 
-    out = run_processor(processor, x, BLOCK, {i: load_when_fading for i in range(len(x) // BLOCK)})
-    assert loads and processor.program.name == "B" and not processor.loading
+    out = run_signal_path(signal_path, x, BLOCK, {i: load_when_fading for i in range(len(x) // BLOCK)})
+    assert loads and signal_path.program.name == "B" and not signal_path.loading
     np.testing.assert_allclose(out[-RATE // 10 :], tiny_chain(mix=0.3)(x, RATE)[-RATE // 10 :], atol=1e-6)

@@ -67,7 +67,7 @@ class LiveEngine:
             raise EngineError("the engine is already running")
         self._join()  # an engine that ended on its own leaves a process and a pipe to clean up
         self._stop_reported = False
-        from .process import engine_main
+        from .engine_process import engine_main
 
         self._meters = SharedMeters(self._context)
         self._conn, child = self._context.Pipe()

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import soundfile
 
-from neuralfx_training import ts9
-from neuralfx_training.ts9 import render_ts9
+from neuralfx_training import reference_pedal
+from neuralfx_training.reference_pedal import render_ts9
 
 SAMPLE_RATE = 48000
 
 
 def _plugin_or_skip() -> None:
     try:
-        ts9.plugin_bundle()
+        reference_pedal.plugin_bundle()
     except FileNotFoundError as exc:
         pytest.skip(str(exc))
 
@@ -58,11 +58,11 @@ def test_render_is_deterministic_and_equals_lv2apply(tmp_path):
     np.testing.assert_array_equal(wet, render_ts9(dry))
     if shutil.which("lv2apply") is None:
         pytest.skip("lv2apply (lilv-utils) is not installed: no second host to compare with")
-    preroll = round(ts9.PREROLL_S * SAMPLE_RATE)
+    preroll = round(reference_pedal.PREROLL_S * SAMPLE_RATE)
     soundfile.write(tmp_path / "dry.wav", np.concatenate([np.zeros(preroll, np.float32), dry]), SAMPLE_RATE,
                     subtype="FLOAT")  # fmt: skip
     controls = ["-c", "fslider0_", "-8", "-c", "fslider1_", "550", "-c", "fslider2_", "0.5"]
-    subprocess.run(["lv2apply", "-i", tmp_path / "dry.wav", "-o", tmp_path / "wet.wav", *controls, ts9.PLUGIN_URI],
+    subprocess.run(["lv2apply", "-i", tmp_path / "dry.wav", "-o", tmp_path / "wet.wav", *controls, reference_pedal.PLUGIN_URI],
                    check=True, capture_output=True)  # fmt: skip
     reference, _ = soundfile.read(tmp_path / "wet.wav", dtype="float32")
     np.testing.assert_array_equal(wet, reference[preroll:])
@@ -105,6 +105,6 @@ def test_bad_input_is_refused():
 
 def test_missing_plugin_names_the_package(monkeypatch, tmp_path):
     monkeypatch.setenv("LV2_PATH", str(tmp_path))
-    monkeypatch.setattr(ts9, "_BUNDLE", "not-installed.lv2")
+    monkeypatch.setattr(reference_pedal, "_BUNDLE", "not-installed.lv2")
     with pytest.raises(FileNotFoundError, match="apt install guitarix-lv2"):
-        ts9.plugin_bundle()
+        reference_pedal.plugin_bundle()

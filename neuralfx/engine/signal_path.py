@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..audio import silence_non_finite
-from ..ramp import LinearRamp
+from ..glide import Glide
 from .program import LiveProgram
 
 
@@ -40,7 +40,7 @@ class _Swap:
     remaining: int = 0
 
 
-class LiveProcessor:
+class SignalPath:
     """Everything the audio callback does between reading its input and writing its output.
 
     Args:
@@ -57,8 +57,8 @@ class LiveProcessor:
         self._pending: LiveProgram | None = None
         self._retired: deque[LiveProgram] = deque()
         self._requests: deque[Callable[[], None]] = deque()
-        self._engaged = LinearRamp(1.0, crossfade)
-        self._fade = LinearRamp(0.0, crossfade)
+        self._engaged = Glide(1.0, crossfade)
+        self._fade = Glide(0.0, crossfade)
         self._other = np.zeros(capacity, np.float32)
         self.errors: deque[str] = deque(maxlen=16)
         self._step_cost = 0.0  # how long the last build step took (s): the next one is assumed as long
@@ -191,7 +191,7 @@ class LiveProcessor:
         other -= out  # out = out + fade · (other − out)
         other *= self._fade.next(n)
         out += other
-        if not self._fade.ramping:
+        if not self._fade.gliding:
             self._retired.append(self.program)
             self.program, self._swap = swap.program, None
             self.loads_resolved += 1

@@ -11,7 +11,7 @@ command pipe and the MIDI socket, and does only short things:
   should it overrun;
 - write recorded audio to disk.
 Everything else a new program needs (settling the model and making its buffers and plans: tens
-of milliseconds) runs inside the callback, in the spare time after each block (processor.py).
+of milliseconds) runs inside the callback, in the spare time after each block (signal_path.py).
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from .devices import find_device, find_host_api, midi_api_for
 from .events import EngineEvent, EngineState
 from .looped_file import LoopedFile
 from .meters import SharedMeters
-from .processor import LiveProcessor
 from .program import LiveProgram, chain_name, preset_chain
 from .recorder import Recorder
 from .settings import EngineSettings
+from .signal_path import SignalPath
 
 SPARE_FRACTION = 0.3
 """The callback prepares incoming programs until this fraction of the block time has passed."""
@@ -158,7 +158,7 @@ class _Engine:
             )
             self.device_latency = round(self.stream.latency * self.rate)
             input_name = ""
-        self.processor = LiveProcessor(self.rate, settings.crossfade_ms, CAPACITY)
+        self.signal_path = SignalPath(self.rate, settings.crossfade_ms, CAPACITY)
         self.recorder = Recorder(self.rate)
         self.midi_map = MidiMap.from_dict(settings.midi_map) if settings.midi_map else MidiMap.default()
         self.parser = MidiParser()
@@ -214,12 +214,12 @@ class _Engine:
         else:
             self.source.read_into(x)
         in_peak, in_square = max(x.max(), -x.min()), np.dot(x, x)
-        self.processor.process(x, y)
+        self.signal_path.process(x, y)
         outdata[:] = y[:, None]
         self.recorder.push(y)
         self.meters.write_scope(y)
         period = frames / self.rate
-        self.processor.spare_time(start + SPARE_FRACTION * period)
+        self.signal_path.spare_time(start + SPARE_FRACTION * period)
         self._account(frames, period, in_peak, in_square, max(y.max(), -y.min()), np.dot(y, y), start)
         self._callback_done.set()
 
@@ -255,11 +255,11 @@ class _Engine:
         s[index("cpu_load_max")] = w[3]
         s[index("xruns")] = self._xruns
         s[index("callbacks")] = self._callbacks
-        s[index("latency_samples")] = self.device_latency + self.processor.latency_samples
+        s[index("latency_samples")] = self.device_latency + self.signal_path.latency_samples
         s[index("sample_rate")] = self.rate
-        s[index("engaged")] = self.processor.engaged
-        s[index("non_finite")] = self.processor.non_finite_total
-        s[index("clipped")] = self.processor.clipped_samples
+        s[index("engaged")] = self.signal_path.engaged
+        s[index("non_finite")] = self.signal_path.non_finite_total
+        s[index("clipped")] = self.signal_path.clipped_samples
         s[index("stream_time_s")] = self._samples / self.rate
         self.meters.publish(s)
 
@@ -283,7 +283,7 @@ class _Engine:
         for warning in self._startup_warnings:
             self._error(warning)
         while not self._stopping:
-            timeout = 0.01 if self.processor.loading else 0.1  # report the end of a load promptly
+            timeout = 0.01 if self.signal_path.loading else 0.1  # report the end of a load promptly
             ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=timeout)
             if self.conn in ready:
                 self._commands()
@@ -329,15 +329,15 @@ class _Engine:
                     self._error(f"MIDI {action.command}: {exc}")
 
     def _housekeeping(self) -> None:
-        errors = list(self.processor.errors)
-        self.processor.errors.clear()
+        errors = list(self.signal_path.errors)
+        self.signal_path.errors.clear()
         for message in errors:
             self._error(message)
-        if self.processor.loads_resolved != self._resolved_seen:
-            self._resolved_seen = self.processor.loads_resolved
+        if self.signal_path.loads_resolved != self._resolved_seen:
+            self._resolved_seen = self.signal_path.loads_resolved
             gc.freeze()  # the new program's objects leave the collector's view
-        if self.processor.loading != self.state.loading:
-            self._update(loading=self.processor.loading)
+        if self.signal_path.loading != self.state.loading:
+            self._update(loading=self.signal_path.loading)
         if not self.stream.active and not self._stopping:
             raise RuntimeError("the audio stream stopped (device gone or audio server shut down)")
 
@@ -360,7 +360,7 @@ class _Engine:
         name = name or chain_name(chain)
         program = LiveProgram(chain, name, description)
         program.construct(self.rate, before_each=self._after_a_callback)
-        self.processor.load(program)
+        self.signal_path.load(program)
         self._program = program
         self._update(program_name=name, chain=description, slot=slot, loading=True)
 
@@ -400,7 +400,7 @@ class _Engine:
         self.select_preset(slot)
 
     def set_bypass(self, bypassed: bool) -> None:
-        self.processor.set_bypass(bool(bypassed))
+        self.signal_path.set_bypass(bool(bypassed))
         self._update(bypassed=bool(bypassed))
 
     def toggle_bypass(self) -> None:
@@ -410,7 +410,7 @@ class _Engine:
         if self._program is None:
             raise ValueError("no program is loaded")
         index, value = self._program.check_parameter(effect, name, value)
-        self.processor.set_parameter(index, name, value)
+        self.signal_path.set_parameter(index, name, value)
         description = self._program.description
         if description is not None:  # keep the state's chain current
             entry = description["effects"][index]

@@ -5,35 +5,35 @@ from __future__ import annotations
 import numpy as np
 
 
-class LinearRamp:
-    """A per-sample control value that glides to each new target in `ramp_samples` samples.
+class Glide:
+    """A per-sample control value that glides to each new target in `glide_samples` samples.
 
     `next(n)` returns a float while the value is steady (the common case, no allocation)
     and an (n,) float32 array during a glide. The glide continues across blocks, so the
     values a stream sees do not depend on how it is cut into blocks.
     """
 
-    def __init__(self, value: float, ramp_samples: int = 0) -> None:
+    def __init__(self, value: float, glide_samples: int = 0) -> None:
         self.value = float(value)
         self.target = float(value)
-        self.ramp_samples = int(ramp_samples)
+        self.glide_samples = int(glide_samples)
         self._step = 0.0
         self._remaining = 0
 
     @property
-    def ramping(self) -> bool:
+    def gliding(self) -> bool:
         return self._remaining > 0
 
     def set_target(self, target: float) -> None:
         self.target = float(target)
-        if self.ramp_samples <= 0 or self.target == self.value:
+        if self.glide_samples <= 0 or self.target == self.value:
             self.jump(target)
             return
-        self._remaining = self.ramp_samples
-        self._step = (self.target - self.value) / self.ramp_samples
+        self._remaining = self.glide_samples
+        self._step = (self.target - self.value) / self.glide_samples
 
     def jump(self, value: float) -> None:
-        """Go to `value` at once (on reset, or with no ramp time)."""
+        """Go to `value` at once (on reset, or with no glide time)."""
         self.value = self.target = float(value)
         self._remaining = 0
 
