@@ -62,8 +62,9 @@ def test_render_is_deterministic_and_equals_lv2apply(tmp_path):
     soundfile.write(tmp_path / "dry.wav", np.concatenate([np.zeros(preroll, np.float32), dry]), SAMPLE_RATE,
                     subtype="FLOAT")  # fmt: skip
     controls = ["-c", "fslider0_", "-8", "-c", "fslider1_", "550", "-c", "fslider2_", "0.5"]
-    subprocess.run(["lv2apply", "-i", tmp_path / "dry.wav", "-o", tmp_path / "wet.wav", *controls, reference_pedal.PLUGIN_URI],
-                   check=True, capture_output=True)  # fmt: skip
+    files = ["-i", tmp_path / "dry.wav", "-o", tmp_path / "wet.wav"]
+    command = ["lv2apply", *files, *controls, reference_pedal.PLUGIN_URI]
+    subprocess.run(command, check=True, capture_output=True)
     reference, _ = soundfile.read(tmp_path / "wet.wav", dtype="float32")
     np.testing.assert_array_equal(wet, reference[preroll:])
 

@@ -36,8 +36,8 @@ from neuralfx.preset import load_preset, shipped_preset_dir
 from ..data import highpass_zero_phase
 from ..loss import esr_grade, plain_esr
 from ..material import make_di
-from ..report import prediction_figure, save_figure, write_json
 from ..reference_pedal import NOON, PLUGIN_URI, render_ts9
+from ..report import prediction_figure, save_figure, write_json
 
 SAMPLE_RATE = 48000
 TRAINING_DI = (("ks", 30.0, 1), ("timgm6mb", 150.0, 0))  # (source, seconds, seed), in this order
