@@ -11,6 +11,11 @@ import argparse
 import signal
 import sys
 
+from neuralfx.engine.settings import EngineSettings, add_flags, given_settings
+
+OVERRIDES = ("host_api", "input_file", "block_size", "sample_rate")
+"""Engine settings the command line may override (the saved ones apply otherwise)."""
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -21,30 +26,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--settings", help="keep the settings in this INI file instead of the user's (e.g. for a test rig)"
     )
     parser.add_argument("--autostart", action="store_true", help="start the engine at once, without a click")
-    parser.add_argument("--host-api", help='audio system, e.g. "jack" or "alsa" (overrides the saved setting)')
-    parser.add_argument("--input-file", help="loop this DI file as the input instead of the audio input")
     parser.add_argument("--preset", help="play this preset (a name or a .nfx file) in the chain")
-    parser.add_argument("--block-size", type=int, help="frames per audio callback (not with JACK)")
-    parser.add_argument("--sample-rate", type=int, help="stream rate in Hz")
+    add_flags(parser, OVERRIDES)
     args = parser.parse_args(argv)
-    from neuralfx.engine import EngineSettings
-
     try:
-        EngineSettings.from_dict(overrides(args))
+        EngineSettings.from_dict(given_settings(args))
     except ValueError as exc:
         parser.error(str(exc))
     return args
-
-
-def overrides(args: argparse.Namespace) -> dict:
-    """The EngineSettings fields given on the command line."""
-    given = {
-        "host_api": args.host_api,
-        "input_file": args.input_file,
-        "block_size": args.block_size,
-        "sample_rate": args.sample_rate,
-    }
-    return {key: value for key, value in given.items() if value is not None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app)
     store = QSettings(args.settings, QSettings.Format.IniFormat) if args.settings else QSettings()
     window = MainWindow(store)
-    window.override_settings(overrides(args))
+    window.override_settings(given_settings(args))
     window.show()
     if args.preset:
         window.play_preset(args.preset, then=window.start if args.autostart else None)

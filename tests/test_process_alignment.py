@@ -7,7 +7,7 @@ from conftest import guitarish
 from pedalboard.io import StreamResampler
 
 from neuralfx import Chain
-from neuralfx.render import render_aligned, resample_blocks
+from neuralfx.reamp.render import render_aligned, resample_blocks
 
 
 class HoldBack:

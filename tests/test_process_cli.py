@@ -13,7 +13,7 @@ from pedalboard.io import StreamResampler
 from neuralfx import Chain, NeuralPedal
 from neuralfx.cli import main
 from neuralfx.loudness import integrated_loudness
-from neuralfx.render import RenderSettings, render_file
+from neuralfx.reamp.render import RenderSettings, render_file
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import pytest
 import torch
 from training_pairs import dry, soft_clipper, write_pair
 
-from neuralfx.models import PedalNetConfig
 from neuralfx_training.data import prepare_pair
-from neuralfx_training.loop import Trainer, TrainSettings
+from neuralfx_training.loop import Trainer
+from neuralfx_training.settings import TrainSettings
 
 FAULTS = {"nan": lambda y: y * float("nan"), "explosion": lambda y: y * 1e4}
 
@@ -20,8 +20,15 @@ def test_a_bad_step_is_rolled_back_and_reported(tmp_path, fault):
     messages = []
     trainer = Trainer(
         data,
-        PedalNetConfig(channels=8, kernel_size=3, dilations=(1, 2, 4, 8)),
-        TrainSettings(epochs=10, window=2048, batch_size=4, learning_rate=1e-2, final_learning_rate=1e-4),
+        TrainSettings(
+            channels=8,
+            dilation_depth=4,
+            repeats=1,
+            epochs=10,
+            window=2048,
+            learning_rate=1e-2,
+            final_learning_rate=1e-4,
+        ),
         log=messages.append,
         progress=False,
     )

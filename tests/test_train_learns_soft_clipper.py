@@ -4,10 +4,10 @@ linear filter can: the trainer learns distortion, not just a tone filter."""
 import numpy as np
 from training_pairs import dry, soft_clipper, write_pair
 
-from neuralfx.models import PedalNetConfig
 from neuralfx_training.data import prepare_pair
-from neuralfx_training.loop import Trainer, TrainSettings
+from neuralfx_training.loop import Trainer
 from neuralfx_training.loss import plain_esr
+from neuralfx_training.settings import TrainSettings
 
 
 def best_linear_fit_esr(x: np.ndarray, y: np.ndarray, taps: int = 32) -> float:
@@ -22,9 +22,10 @@ def test_tiny_model_fits_a_soft_clipper_far_better_than_a_linear_filter(tmp_path
     y = soft_clipper(x)
     data = prepare_pair(*write_pair(tmp_path, x, y), validation_s=2.0)
     assert data.alignment.delay_samples == 0
-    config = PedalNetConfig(channels=8, kernel_size=3, dilations=(1, 2, 4, 8))
-    settings = TrainSettings(epochs=16, window=2048, batch_size=4, learning_rate=1e-2, final_learning_rate=1e-4)
-    result = Trainer(data, config, settings, log=lambda message: None, progress=False).run()
+    settings = TrainSettings(
+        channels=8, dilation_depth=4, repeats=1, epochs=16, window=2048, learning_rate=1e-2, final_learning_rate=1e-4
+    )
+    result = Trainer(data, settings, log=lambda message: None, progress=False).run()
 
     start, stop = data.validation
     linear = best_linear_fit_esr(data.input[start:stop].astype(np.float64), data.target[start:stop])

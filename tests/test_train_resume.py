@@ -9,13 +9,14 @@ import pytest
 import torch
 from training_pairs import dry, soft_clipper, write_pair
 
-from neuralfx.models import PedalNetConfig
 from neuralfx_training.checks import DataError
 from neuralfx_training.data import prepare_pair
-from neuralfx_training.loop import Trainer, TrainSettings
+from neuralfx_training.loop import Trainer
+from neuralfx_training.settings import TrainSettings
 
-CONFIG = PedalNetConfig(channels=4, kernel_size=3, dilations=(1, 2, 4))
-SETTINGS = TrainSettings(epochs=3, window=2048, batch_size=4, learning_rate=1e-2, final_learning_rate=1e-4)
+SETTINGS = TrainSettings(
+    channels=4, dilation_depth=3, repeats=1, epochs=3, window=2048, learning_rate=1e-2, final_learning_rate=1e-4
+)
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def data(tmp_path):
 
 
 def trainer(data, checkpoint=None, settings=SETTINGS) -> Trainer:
-    return Trainer(data, CONFIG, settings, checkpoint_path=checkpoint, log=lambda message: None, progress=False)
+    return Trainer(data, settings, checkpoint_path=checkpoint, log=lambda message: None, progress=False)
 
 
 def interrupt_at_training_step(model: torch.nn.Module, step: int) -> None:

@@ -1,45 +1,20 @@
 """`neuralfx train` and `neuralfx capture-signal`.
 
-Imports only the standard library (and progress.py, which needs nothing else) at module level: the
-`neuralfx` command builds its parser without loading torch. The handlers import the training modules
-when they run.
+Imports no torch at module level (settings.py and progress.py need none): the `neuralfx` command
+builds its parser without loading it. The handlers import the training modules when they run.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 
 from .progress import say
-
-# Every training option: name → (default, type, help). A JSON config file may set any of them;
-# flags given on the command line override the file.
-OPTIONS: dict[str, tuple[object, type, str]] = {
-    "channels": (16, int, "channels per layer"),
-    "kernel_size": (3, int, "convolution kernel size"),
-    "dilation_depth": (8, int, "dilations 1, 2, 4 … 2^(depth−1) per stack"),
-    "repeats": (3, int, "stacks of dilations (layers = depth × repeats)"),
-    "epochs": (100, int, "most epochs to train (an epoch covers the training audio once)"),
-    "time_budget_min": (None, float, "stop after this many minutes (validation included)"),
-    "patience": (20, int, "stop after this many epochs without a better validation ESR"),
-    "batch_size": (4, int, "windows per step"),
-    "window": (8192, int, "output samples per window (each also reads its receptive field)"),
-    "learning_rate": (3e-3, float, "peak Adam learning rate"),
-    "final_learning_rate": (3e-5, float, "learning rate at the end of the cosine decay"),
-    "warmup_steps": (30, int, "steps of linear learning-rate warm-up"),
-    "grad_clip": (2.0, float, "gradient-norm clipping"),
-    "stft_weight": (0.0, float, "weight of a multi-resolution STFT term added to the ESR loss"),
-    "seed": (0, int, "random seed (model init and window order)"),
-    "device": ("auto", str, "cpu, cuda, or auto (CUDA when present)"),
-    "threads": (None, int, "CPU threads for torch (default: torch's choice)"),
-    "latency": (None, int, "the target's delay behind the input in samples, instead of detecting it"),
-    "validation_s": (None, float, "seconds held out from the end for validation (default 10 %%)"),
-}
+from .settings import TrainSettings, flag
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register_train(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser(
         "train",
         help="train a preset from a dry input and the pedal's recorded output",
@@ -56,11 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--report-dir", type=Path, help="where the report, plots and checkpoint go")
     train.add_argument("--resume", action="store_true", help="continue from the report folder's checkpoint")
     train.add_argument("--ignore-checks", action="store_true", help="train even if the data checks fail")
-    for name, (default, kind, text) in OPTIONS.items():
-        shown = "" if default is None else f" (default {default})"
-        train.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=text + shown)
+    for option in dataclasses.fields(TrainSettings):
+        shown = "" if option.default is None else f" (default {option.default})"
+        kind, text = option.metadata["type"], option.metadata["help"]
+        train.add_argument(flag(option.name), type=kind, default=None, help=text + shown)
     train.set_defaults(handler=_train)
 
+
+def register_capture_signal(subparsers: argparse._SubParsersAction) -> None:
     capture = subparsers.add_parser(
         "capture-signal",
         help="write the reamp signal to play through your pedal",
@@ -76,24 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     capture.set_defaults(handler=_capture_signal)
 
 
-def resolve_options(args: argparse.Namespace) -> dict[str, object]:
-    """Defaults, then the config file, then the flags given."""
-    options = {name: default for name, (default, _, _) in OPTIONS.items()}
-    if args.config:
-        try:
-            loaded = json.loads(args.config.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{args.config}: cannot read the config file ({exc})") from None
-        if not isinstance(loaded, dict):
-            raise ValueError(f"{args.config}: the config file must hold a JSON object of option names")
-        unknown = sorted(set(loaded) - set(OPTIONS))
-        if unknown:
-            raise ValueError(f"{args.config}: unknown options {unknown}; known: {', '.join(OPTIONS)}")
-        for name, value in loaded.items():
-            kind = OPTIONS[name][1]
-            options[name] = value if value is None else kind(value)
-    options.update({name: getattr(args, name) for name in OPTIONS if getattr(args, name) is not None})
-    return options
+def train_settings(args: argparse.Namespace) -> TrainSettings:
+    """The defaults, then the config file, then the flags given."""
+    given = {
+        f.name: getattr(args, f.name) for f in dataclasses.fields(TrainSettings) if getattr(args, f.name) is not None
+    }
+    return TrainSettings.from_config_file(args.config, **given) if args.config else TrainSettings(**given)
 
 
 def _output_path(path: Path, sources: tuple[Path, ...]) -> Path:
@@ -122,88 +88,23 @@ def _knobs(pairs: list[str]) -> dict[str, float | str]:
 
 
 def _train(args: argparse.Namespace) -> int:
-    import torch
+    from .train import train
 
-    import neuralfx
-    from neuralfx.models import PedalNetConfig
-
-    from .data import prepare_pair
-    from .export import export_preset
-    from .loop import Trainer, TrainSettings
-    from .report import build_report, write_json, write_plots
-
-    options = resolve_options(args)
+    settings = train_settings(args)
     output = _output_path(args.output, (args.input, args.target))
-    report_dir = args.report_dir or output.with_name(output.stem + ".training")
-    knobs = _knobs(args.knob)
-    config = PedalNetConfig(
-        channels=options["channels"],
-        kernel_size=options["kernel_size"],
-        dilations=tuple(2**i for i in range(options["dilation_depth"])) * options["repeats"],
-    )
-    budget_min = options["time_budget_min"]
-    settings = TrainSettings(
-        time_budget_s=None if budget_min is None else 60 * budget_min,
-        **{f.name: options[f.name] for f in dataclasses.fields(TrainSettings) if f.name in options},
-    )
-    if options["threads"]:
-        torch.set_num_threads(options["threads"])
-
-    data = prepare_pair(args.input, args.target, options["latency"], options["validation_s"], args.ignore_checks)
-    alignment, summary = data.alignment, data.summary()
-    say(f"latency: the target lags the input by {alignment.delay_samples} samples ({alignment.method})")
-    for finding in data.findings:
-        say(f"{finding.severity}: {finding.message}")
-    if data.self_esr is not None:
-        say(f"self-ESR of the two validation passes: {data.self_esr:.5f}")
-    say(
-        f"training on {summary['training_s']:.1f} s, validating on {summary['validation_s']:.1f} s; "
-        f"{config.num_parameters()} parameters, receptive field {config.receptive_field} samples"
-    )
-
-    report_dir.mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(data, config, settings, checkpoint_path=report_dir / "checkpoint.pt")
-    result = trainer.run(resume=args.resume)
-    say(
-        f"best validation ESR {result.validation_esr:.4f} ({result.grade}) at epoch {result.best_epoch}; "
-        f"{result.epochs} epochs in {result.elapsed_s / 60:.1f} min, {result.samples_per_s / 1e3:.0f}k samples/s, "
-        f"stopped: {result.stopped}"
-    )
-
-    provenance = {
-        "trainer": "neuralfx train",
-        "data": {
-            "input": args.input.name,
-            "target": args.target.name,
-            **{key: summary[key] for key in ("training_s", "validation_s", "sample_rate")},
-        },
-        "latency_samples": alignment.delay_samples,
-        "latency_method": alignment.method,
-        "validation_esr_measured_on": data.validation_description,
-        "epochs": result.epochs,
-        "best_epoch": result.best_epoch,
-        "training_time_s": round(result.elapsed_s, 1),
-        "samples_per_s": round(result.samples_per_s),
-        "device": result.device,
-        "seed": settings.seed,
-        "neuralfx_version": neuralfx.__version__,
-        "torch_version": torch.__version__,
-    }
-    preset = export_preset(
-        result.model,
-        data.sample_rate,
+    run = train(
+        args.input,
+        args.target,
         output,
-        name=args.name or output.stem,
-        pedal=args.pedal or f"captured from {args.target.name}",
-        knobs=knobs,
-        validation_esr=result.validation_esr,
-        provenance=provenance,
+        settings,
+        name=args.name,
+        pedal=args.pedal,
+        knobs=_knobs(args.knob),
+        report_dir=args.report_dir,
+        resume=args.resume,
+        ignore_checks=args.ignore_checks,
     )
-    report = build_report(result, data, options, preset=str(output), loudness_db=preset.metadata.loudness_db)
-    write_json(report, report_dir / "report.json")
-    write_plots(result, data, report_dir)
-    say(f"wrote {output} (loudness {preset.metadata.loudness_db:.1f} dBFS) and its report in {report_dir}/")
-    return 130 if result.stopped == "interrupted" else 0
+    return 130 if run.result.stopped == "interrupted" else 0
 
 
 def _capture_signal(args: argparse.Namespace) -> int:

@@ -22,73 +22,20 @@ import numpy as np
 import torch
 
 from neuralfx.fileio import atomic_path
-from neuralfx.models import PedalNetConfig
 
 from .data import DataError, TrainingData, TrainingWindows
 from .evaluate import validate
 from .loss import esr_grade, multi_resolution_stft, pooled_esr
 from .model import PedalNet
 from .progress import ProgressBar, say
+from .settings import RESUMABLE_CHANGES, TrainSettings, flag
 
 CHECKPOINT_FORMAT = "neuralfx.training-checkpoint"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: settings named as TrainSettings's fields
 SNAPSHOT_STEPS = 50
 EXPLOSION_FACTOR = 20.0  # a loss this many times the recent median (and above 1) is an explosion
 MAX_RECOVERIES = 6
 ENERGY_FLOOR = 0.01  # of a typical batch's energy: bounds the loss of an all-quiet batch
-
-
-@dataclass
-class TrainSettings:
-    """How to train. `time_budget_s` (wall clock, validation included) and `epochs` both bound the
-    run, and the learning-rate schedule runs to whichever ends first; with a time budget the
-    schedule depends on the machine's speed, so only epoch-bounded runs repeat bit for bit."""
-
-    epochs: int = 100
-    time_budget_s: float | None = None
-    batch_size: int = 4
-    window: int = 8192
-    learning_rate: float = 3e-3
-    final_learning_rate: float = 3e-5
-    warmup_steps: int = 30
-    grad_clip: float = 2.0
-    patience: int = 20
-    stft_weight: float = 0.0
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        """Messages name the `neuralfx train` flag of each setting."""
-        for name in ("epochs", "batch_size", "window", "patience"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{_flag(name)} must be at least 1, got {getattr(self, name)}")
-        if self.warmup_steps < 0:
-            raise ValueError(f"--warmup-steps must be 0 (no warm-up) or more, got {self.warmup_steps}")
-        if self.time_budget_s is not None and self.time_budget_s <= 0:
-            raise ValueError(f"--time-budget-min must be positive, got {self.time_budget_s / 60:g}")
-        if not 0 < self.final_learning_rate <= self.learning_rate:
-            raise ValueError(
-                "learning rates must satisfy 0 < --final-learning-rate <= --learning-rate, got "
-                f"{self.final_learning_rate:g} and {self.learning_rate:g}"
-            )
-        if not self.grad_clip > 0:
-            raise ValueError(f"--grad-clip must be positive, got {self.grad_clip:g}")
-        if not self.stft_weight >= 0:
-            raise ValueError(f"--stft-weight must be 0 (no STFT term) or more, got {self.stft_weight:g}")
-
-    @property
-    def loss_name(self) -> str:
-        """What the training loss is (for the plots)."""
-        esr = "pre-emphasised ESR"
-        return f"{esr} + {self.stft_weight:g} × multi-resolution STFT" if self.stft_weight else esr
-
-
-# Settings a resumed run may change: how long it runs and where. The rest shape the training itself.
-RESUMABLE_CHANGES = ("epochs", "time_budget_s", "patience", "device")
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 @dataclass
@@ -129,13 +76,13 @@ class Trainer:
     def __init__(
         self,
         data: TrainingData,
-        config: PedalNetConfig,
         settings: TrainSettings,
         checkpoint_path: Path | None = None,
         log: Callable[[str], None] = say,
         progress: bool = True,
     ) -> None:
-        self.data, self.config, self.settings = data, config, settings
+        self.data, self.settings = data, settings
+        self.config = config = settings.model_config()
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.log = log
         self.device = resolve_device(settings.device)
@@ -372,9 +319,9 @@ class Trainer:
         for name, value in current.items():
             if name not in RESUMABLE_CHANGES and saved.get(name) != value:
                 raise DataError(
-                    f"{path} was trained with {_flag(name)} {saved.get(name)}, this run asks for {value}: "
-                    "resume with the same options (only --epochs, --time-budget-min, --patience, --device and "
-                    "--threads may change), or start afresh without --resume"
+                    f"{path} was trained with {flag(name)} {saved.get(name)}, this run asks for {value}: "
+                    f"resume with the same options (only {', '.join(map(flag, RESUMABLE_CHANGES))} may change), "
+                    "or start afresh without --resume"
                 )
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])

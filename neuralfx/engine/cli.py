@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from .settings import add_flags
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -20,22 +22,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     program.add_argument("--preset", help="preset name or .nfx path to play")
     program.add_argument("--chain", help="chain file (JSON, see `Chain.save`) to play")
     parser.add_argument("--presets", nargs="+", metavar="PRESET", help="preset slots for MIDI next/previous/PC")
-    parser.add_argument("--host-api", help='audio host API, e.g. "jack" or "alsa" (see --list-devices)')
-    parser.add_argument("--input-device", help="input device index or name (substring)")
-    parser.add_argument("--output-device", help="output device index or name (substring)")
-    parser.add_argument("--input-channel", type=int, default=0, help="input channel of the guitar, from 0")
-    parser.add_argument("--output-channels", type=int, default=2, help="outputs to copy the result to")
-    parser.add_argument("--sample-rate", type=int, help="stream rate in Hz (default: the device's; JACK: the server's)")
-    parser.add_argument("--block-size", type=int, default=128, help="frames per callback (JACK: its period decides)")
-    parser.add_argument("--input-file", help="loop this audio file as the input instead of a device")
+    add_flags(parser)
     parser.add_argument("--record", help="record the output to this .wav or .flac file")
-    parser.add_argument("--crossfade-ms", type=float, default=20.0, help="bypass and preset-change crossfade")
-    parser.add_argument("--midi-port", help="listen to this MIDI port (name or substring; see --list-devices)")
-    parser.add_argument("--midi-virtual-port", help="create a MIDI input port with this name (e.g. midi_in)")
-    parser.add_argument("--midi-api", help='rtmidi API, e.g. "UNIX_JACK" or "LINUX_ALSA"')
     parser.add_argument("--midi-map", help="MIDI map JSON file (default: CC102 toggles bypass, PC n → slot n)")
     parser.add_argument("--midi-channel", type=int, help="only MIDI channel 1–16 (default: all)")
-    parser.add_argument("--client-name", default="neuralfx", help="JACK client name")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("--verbose", action="store_true", help="print meters, CPU load and xruns once a second")
     parser.add_argument("--list-devices", action="store_true", help="list host APIs, audio devices and MIDI ports")
@@ -46,26 +36,12 @@ def _live(args: argparse.Namespace) -> int:
     from ..midi import MidiMap
     from .controller import LiveEngine
     from .events import EngineError
-    from .settings import EngineSettings
+    from .settings import EngineSettings, given_settings
 
     if args.list_devices:
         _list_devices(args.host_api, args.midi_api)
         return 0
-    settings = EngineSettings(
-        host_api=args.host_api,
-        input_device=args.input_device,
-        output_device=args.output_device,
-        input_channel=args.input_channel,
-        output_channels=args.output_channels,
-        sample_rate=args.sample_rate,
-        block_size=args.block_size,
-        input_file=args.input_file,
-        crossfade_ms=args.crossfade_ms,
-        midi_port=args.midi_port,
-        midi_virtual_port=args.midi_virtual_port,
-        midi_api=args.midi_api,
-        client_name=args.client_name,
-    )
+    settings = EngineSettings(**given_settings(args))
     engine = LiveEngine(settings)
     if args.presets:
         engine.set_presets(args.presets)
@@ -86,7 +62,7 @@ def _live(args: argparse.Namespace) -> int:
         print(f"neuralfx live: error: {exc}", file=sys.stderr)
         return 1
     try:
-        _announce(engine, args.client_name)
+        _announce(engine, settings.client_name)
         if args.record:
             engine.start_recording(args.record)
         _play(engine, args.duration, args.verbose)

@@ -2,59 +2,48 @@
 
 from __future__ import annotations
 
+import argparse
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+
+def _flag(default: Any, help: str, kind: type | None = None) -> Any:
+    """A setting that `neuralfx live` and `neuralfx-gui` also take as a flag (see `add_flags`)."""
+    return field(default=default, metadata={"help": help, "type": kind or type(default)})
 
 
 @dataclass
 class EngineSettings:
     """Everything the engine needs to start. Plain data: `to_dict()` is JSON-ready for a GUI's
     settings store, and `from_dict` ignores keys it does not know (settings saved by newer versions).
+    The settings with a help text are also the command-line flags (`add_flags`); devices, host
+    APIs and MIDI ports are matched by case-insensitive substring, and each preset runs at the
+    rate it was trained at (another stream rate adds resampling cost and latency)."""
 
-    Args:
-        host_api: PortAudio host API, matched by case-insensitive substring ("JACK", "ALSA");
-            None: PortAudio's default.
-        input_device, output_device: device index or name substring within the host API;
-            None: the host API's default device.
-        input_channel: which input channel carries the guitar (0-based).
-        output_channels: the mono result is copied to this many outputs (at most the device's).
-        sample_rate: stream rate in Hz; None: the device's default (with JACK, the server's rate).
-            Each preset runs at the rate it was trained at, so another rate adds resampling cost
-            and latency.
-        block_size: frames per callback. With JACK the server's period always decides (asking
-            PortAudio for a block size adds a period of latency there), so this is ignored.
-        input_file: loop this audio file as the input instead of the input device (a DI take).
-        crossfade_ms: bypass and program-swap crossfade time.
-        chain: the program to start with, as `Chain.to_dict()`; None: `presets[0]`, or dry.
-        chain_name: display name of `chain`.
-        presets: preset slots (names or paths) for next/previous and Program Change.
-        midi_port: listen to this existing MIDI output port (name or unique substring).
-        midi_virtual_port: also create a MIDI input port with this name that others connect to
-            (with JACK: a JACK MIDI port of client "<client_name> midi").
-        midi_api: rtmidi API ("UNIX_JACK", "LINUX_ALSA"...); None: JACK MIDI when the audio
-            host API is JACK, else rtmidi's default.
-        midi_map: `MidiMap.to_dict()`; None: `MidiMap.default()` (CC102 bypass, PC → slot).
-        client_name: the JACK client name, so ports show as "<client_name>:in_0" and "out_0".
-    """
-
-    host_api: str | None = None
-    input_device: int | str | None = None
-    output_device: int | str | None = None
-    input_channel: int = 0
-    output_channels: int = 2
-    sample_rate: int | None = None
-    block_size: int = 128
-    input_file: str | None = None
-    crossfade_ms: float = 20.0
+    host_api: str | None = _flag(None, 'audio host API, e.g. "jack" or "alsa" (default: PortAudio\'s)', str)
+    input_device: int | str | None = _flag(None, "input device: index or name (default: the host API's)", str)
+    output_device: int | str | None = _flag(None, "output device: index or name (default: the host API's)", str)
+    input_channel: int = _flag(0, "input channel of the guitar, from 0")
+    output_channels: int = _flag(2, "outputs the mono result is copied to, at most the device's")
+    sample_rate: int | None = _flag(None, "stream rate in Hz (default: the device's; JACK: the server's)", int)
+    block_size: int = _flag(128, "frames per callback (JACK: the server's period decides)")
+    input_file: str | None = _flag(None, "loop this audio file as the input instead of a device (a DI take)", str)
+    crossfade_ms: float = _flag(20.0, "bypass and preset-change crossfade in milliseconds")
     chain: dict | None = None
+    """The program to start with, as `Chain.to_dict()`; None: `presets[0]`, or dry."""
     chain_name: str = ""
     presets: list[str] = field(default_factory=list)
-    midi_port: str | None = None
-    midi_virtual_port: str | None = None
-    midi_api: str | None = None
+    """Preset slots (names or paths) for next/previous and Program Change."""
+    midi_port: str | None = _flag(None, "listen to this MIDI port (name or substring; see --list-devices)", str)
+    midi_virtual_port: str | None = _flag(None, "create a MIDI input port with this name (e.g. midi_in)", str)
+    midi_api: str | None = _flag(
+        None, 'rtmidi API, e.g. "UNIX_JACK" or "LINUX_ALSA" (default: JACK MIDI beside JACK audio)', str
+    )
     midi_map: dict | None = None
-    client_name: str = "neuralfx"
+    """`MidiMap.to_dict()`; None: `MidiMap.default()` (CC102 bypass, PC → slot)."""
+    client_name: str = _flag("neuralfx", 'JACK client name: ports show as "<name>:in_0", "<name>:out_0"')
 
     def __post_init__(self) -> None:
         self.presets = [str(p) for p in self.presets]
@@ -78,3 +67,25 @@ class EngineSettings:
     def from_dict(cls, data: dict[str, Any]) -> EngineSettings:
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def flag_names() -> list[str]:
+    """The settings that are also command-line flags."""
+    return [f.name for f in fields(EngineSettings) if "help" in f.metadata]
+
+
+def add_flags(parser: argparse.ArgumentParser, names: Iterable[str] | None = None) -> None:
+    """Add `--name-with-dashes` flags for these settings (default: all of `flag_names()`); a flag
+    that is not given stays None, so `given_settings` tells what the command line set."""
+    by_name = {f.name: f for f in fields(EngineSettings)}
+    for name in flag_names() if names is None else names:
+        setting = by_name[name]
+        default = "" if setting.default is None else f" (default {setting.default})"
+        parser.add_argument(
+            "--" + name.replace("_", "-"), type=setting.metadata["type"], help=setting.metadata["help"] + default
+        )
+
+
+def given_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the command line gave (flags added by `add_flags`)."""
+    return {name: getattr(args, name) for name in flag_names() if getattr(args, name, None) is not None}

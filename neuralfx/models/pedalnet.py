@@ -18,12 +18,10 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .pedalnet_stream import PedalNetStream
+from .pedalnet_stream import PedalNetStream, fold
 
 ARCHITECTURE = "pedalnet_wavenet"
 
@@ -127,13 +125,9 @@ class PedalNetModel:
     @functools.cached_property
     def folded(self) -> tuple[list, list, np.ndarray]:
         """The weights in the streaming engine's layout: made once, shared by every stream."""
-        from .pedalnet_stream import fold
-
         return fold(self.config, self.weights)
 
     def stream(self, settle: bool = True) -> PedalNetStream:
-        from .pedalnet_stream import PedalNetStream
-
         return PedalNetStream(self, settle=settle)
 
     def describe(self) -> dict:

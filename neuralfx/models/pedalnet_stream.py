@@ -24,10 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .pedalnet import PedalNetConfig
-
 if TYPE_CHECKING:
-    from .pedalnet import PedalNetModel
+    from .pedalnet import PedalNetConfig, PedalNetModel
 
 _MAX_PLANS = 1024
 

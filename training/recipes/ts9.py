@@ -1,5 +1,5 @@
 """Recipe for presets/ts9.nfx, end to end: generate DI, render it through the TS9 emulation, train
-with `neuralfx train`, and measure the preset on held-out material.
+with `neuralfx_training.train.train` (what `neuralfx train` runs), and measure the preset on held-out material.
 
     flock /tmp/neuralfx-cpu.lock python -m neuralfx_training.recipes.ts9 --workdir /tmp/ts9
 
@@ -19,7 +19,6 @@ The pedal is guitarix's GxTubeScreamer (LV2, an independent emulation, not a har
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
@@ -29,15 +28,16 @@ import numpy as np
 import soundfile
 
 from neuralfx import NeuralPedal
-from neuralfx.cli import main as neuralfx_main
 from neuralfx.fileio import atomic_path
-from neuralfx.preset import load_preset, shipped_preset_dir
+from neuralfx.preset import shipped_preset_dir
 
 from ..data import highpass_zero_phase
 from ..loss import esr_grade, plain_esr
 from ..material import make_di
 from ..reference_pedal import NOON, PLUGIN_URI, render_ts9
 from ..report import prediction_figure, save_figure, write_json
+from ..settings import TrainSettings
+from ..train import train
 
 SAMPLE_RATE = 48000
 TRAINING_DI = (("ks", 30.0, 1), ("timgm6mb", 150.0, 0))  # (source, seconds, seed), in this order
@@ -84,21 +84,25 @@ def main(argv: list[str] | None = None) -> int:
         f"rendered {len(training_di) / SAMPLE_RATE:.0f} s of training DI and {seconds:.0f} s held out in {data_s:.0f} s"
     )
 
-    report_dir = args.workdir / "report"
-    trained = args.workdir / "ts9.nfx"
-    command = [
-        "train", "--input", str(dry), "--target", str(wet), "-o", str(trained), "--report-dir", str(report_dir),
-        "--name", "TS9 (noon)", "--pedal", PEDAL, "--time-budget-min", str(args.minutes), "--epochs", "1000",
-        "--patience", "1000", "--threads", str(args.threads), "--seed", str(args.seed), "--device", "cpu",
-        *(f"--knob={name}={value}" for name, value in NOON.items()),
-        *(["--resume"] if args.resume else []),
-    ]  # fmt: skip
-    code = neuralfx_main(command)
-    if code != 0:
-        return code
+    settings = TrainSettings(
+        time_budget_min=args.minutes, epochs=1000, patience=1000, threads=args.threads, seed=args.seed, device="cpu"
+    )
+    run = train(
+        dry,
+        wet,
+        args.workdir / "ts9.nfx",
+        settings,
+        name="TS9 (noon)",
+        pedal=PEDAL,
+        knobs=NOON,
+        report_dir=args.workdir / "report",
+        resume=args.resume,
+    )
+    if run.result.stopped == "interrupted":
+        return 130
 
     # The held-out measurement, on the exported preset's own engine.
-    preset = load_preset(trained)
+    preset, report, report_dir = run.preset, run.report, run.report_dir
     x, _ = soundfile.read(test_dry, dtype="float32")
     y, _ = soundfile.read(test_wet, dtype="float32")
     played = NeuralPedal(preset)(x, SAMPLE_RATE)
@@ -116,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"held-out ESR {held_out_esr:.4f} ({esr_grade(held_out_esr)}); {raw_esr:.4f} without DC removal")
 
-    report = json.loads((report_dir / "report.json").read_text())
     meta = preset.metadata
     meta.validation_esr = round(held_out_esr, 6)
     meta.provenance |= {

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from .audio import db_to_gain
-from .fileio import atomic_path, same_file, scratch_path
-from .loudness import LoudnessMeter
-from .resampling import ChannelResampler
+from ..audio import db_to_gain
+from ..fileio import atomic_path, same_file, scratch_path
+from ..loudness import LoudnessMeter
+from ..resampling import ChannelResampler
 
 CHUNK_FRAMES = 65536
 """Frames per effect call: large, so per-call overhead vanishes (engines split internally)."""
