@@ -262,9 +262,9 @@ class ChainEditor(QWidget):
         self._rebuild()
 
     # --- the engine's reports ---------------------------------------------------------------------
-    def follow(self, chain: dict | None) -> None:
+    def follow(self, chain_dict: dict | None) -> None:
         """Show the chain the engine reports (see ChainModel.follow)."""
-        if self.model.follow(chain) or len(self.cards) != len(self.model.effects):
+        if self.model.follow(chain_dict) or len(self.cards) != len(self.model.effects):
             self._rebuild()
         else:
             for card, effect in zip(self.cards, self.model.effects, strict=True):

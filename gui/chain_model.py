@@ -1,7 +1,7 @@
 """What the chain editor edits: the program's effects, some of them switched off. No Qt here.
 
 pedalboard plugins have no bypass of their own, so a switched-off plugin stays in the editor
-but is left out of the chain the engine plays (`engine_chain()`); switching it on or off
+but is left out of the chain the engine plays (`engine_chain_dict()`); switching it on or off
 reloads the program, which the engine crossfades. A neural pedal has a real `bypass`
 parameter: the editor sets it, and the engine crossfades that pedal alone.
 
@@ -42,9 +42,9 @@ class EditorEffect:
         return self.active and not (self.is_neural and self.entry.get("parameters", {}).get("bypass", False))
 
 
-def structure(chain: dict | None) -> tuple:
+def structure(chain_dict: dict | None) -> tuple:
     """What identifies a chain's effects, parameter values aside."""
-    return tuple(_identity(entry) for entry in (chain or {}).get("effects", []))
+    return tuple(_identity(entry) for entry in (chain_dict or {}).get("effects", []))
 
 
 def _identity(entry: dict) -> tuple:
@@ -60,7 +60,7 @@ class ChainModel:
         self._sent: list[tuple] = []  # structures sent to the engine that it has not reported yet
 
     # --- what the engine plays ----------------------------------------------------------------
-    def engine_chain(self) -> dict:
+    def engine_chain_dict(self) -> dict:
         """The chain for `LiveEngine.load_chain`: the active effects, in order."""
         return {
             "format": CHAIN_FORMAT,
@@ -69,11 +69,11 @@ class ChainModel:
         }
 
     def chain_to_send(self) -> dict:
-        """`engine_chain()`, remembered as on its way, so that the engine's reports of the
+        """`engine_chain_dict()`, remembered as on its way, so that the engine's reports of the
         programs sent before it are not taken for programs it switched to by itself."""
-        chain = self.engine_chain()
-        self._sent = [*self._sent[-7:], structure(chain)]
-        return chain
+        chain_dict = self.engine_chain_dict()
+        self._sent = [*self._sent[-7:], structure(chain_dict)]
+        return chain_dict
 
     def engine_index(self, row: int) -> int | None:
         """The engine's effect index of editor row `row` (None if it is switched off)."""
@@ -81,21 +81,23 @@ class ChainModel:
             return None
         return sum(1 for e in self.effects[:row] if e.active)
 
-    def follow(self, chain: dict | None) -> bool:
-        """Take in the chain the engine reports (`EngineState.chain`). Returns True when the
+    def follow(self, chain_dict: dict | None) -> bool:
+        """Take in the chain the engine reports (`EngineState.chain_dict`). Returns True when the
         editor's effects were replaced because the engine switched program by itself."""
-        reported = structure(chain)
+        reported = structure(chain_dict)
         replaced = False
         if reported != self._engine_structure:  # the engine loaded a program
             self._engine_structure = reported
             if reported in self._sent:  # ours, perhaps superseded by later edits
                 del self._sent[: self._sent.index(reported) + 1]
-            elif reported != structure(self.engine_chain()):  # one it switched to by itself
-                self.effects = [EditorEffect(copy.deepcopy(entry)) for entry in chain["effects"]] if chain else []
+            elif reported != structure(self.engine_chain_dict()):  # one it switched to by itself
+                self.effects = (
+                    [EditorEffect(copy.deepcopy(entry)) for entry in chain_dict["effects"]] if chain_dict else []
+                )
                 replaced = True
-        if reported == structure(self.engine_chain()):
+        if reported == structure(self.engine_chain_dict()):
             active = [e for e in self.effects if e.active]
-            for effect, entry in zip(active, chain["effects"] if chain else [], strict=True):
+            for effect, entry in zip(active, chain_dict["effects"] if chain_dict else [], strict=True):
                 effect.entry["parameters"] = dict(entry.get("parameters", {}))
         return replaced
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal, pyqtSlot
 
+from neuralfx.commands import Command
 from neuralfx.engine import EngineEvent, LiveEngine, Meters
 
 Job = Callable[[], Any]
@@ -93,9 +94,9 @@ class EngineLink(QObject):
 
         self._worker.run(locked, done, failed or self.failed.emit)
 
-    def command(self, name: str, *args: Any, **kwargs: Any) -> None:
-        """Call a LiveEngine method on the engine thread, e.g. command("set_bypass", True)."""
-        self.submit(lambda engine: getattr(engine, name)(*args, **kwargs))
+    def command(self, command: Command, *args: Any, **kwargs: Any) -> None:
+        """Send a command on the engine thread, e.g. command(Command.SET_BYPASS, True)."""
+        self.submit(lambda engine: getattr(engine, command.value)(*args, **kwargs))
 
     def poll(self) -> None:
         """Emit the engine's new events (call from the GUI timer; never waits)."""

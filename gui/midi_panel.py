@@ -22,35 +22,35 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from neuralfx.commands import Command
 from neuralfx.engine import EngineSettings
 from neuralfx.midi import Binding, MidiMap
 
 from .engine_link import Worker
 from .layout import field_with_button
 
-ROLES: tuple[tuple[str, Binding], ...] = (
-    ("Bypass: toggle", Binding("bypass_toggle")),
-    ("Bypass: momentary", Binding("bypass_momentary")),
-    ("Bypass: on ≥ 64", Binding("bypass_absolute")),
-    ("Next preset", Binding("next_preset")),
-    ("Previous preset", Binding("previous_preset")),
-    ("Output level", Binding("parameter", parameter="output_gain_db")),
-    ("Mix", Binding("parameter", parameter="mix")),
-    ("Input gain", Binding("parameter", parameter="input_gain_db")),
+_SWEEPS = "A CC (an expression pedal or a knob) sweeps this over its range"
+ROLES: tuple[tuple[str, Binding, str], ...] = (
+    ("Bypass: toggle", Binding(Command.TOGGLE_BYPASS), "Each press (value ≥ 64) switches the effect on or off"),
+    ("Bypass: momentary", Binding(Command.TOGGLE_BYPASS, momentary=True), "Press to switch, release to switch back"),
+    (
+        "Bypass: on ≥ 64",
+        Binding(Command.SET_BYPASS),
+        "Values ≥ 64 switch the effect on, values < 64 off (latching switches)",
+    ),
+    ("Next preset", Binding(Command.NEXT_PRESET), "Plays the next preset slot (a CC press or a Program Change)"),
+    (
+        "Previous preset",
+        Binding(Command.PREVIOUS_PRESET),
+        "Plays the previous preset slot (a CC press or a Program Change)",
+    ),
+    ("Output level", Binding(Command.SET_PARAMETER, parameter="output_gain_db"), _SWEEPS),
+    ("Mix", Binding(Command.SET_PARAMETER, parameter="mix"), _SWEEPS),
+    ("Input gain", Binding(Command.SET_PARAMETER, parameter="input_gain_db"), _SWEEPS),
 )
-"""The actions a trigger can be learned for, besides one Program Change per preset slot."""
+"""(label, binding, tip) of each trigger that can be learned, besides one Program Change per preset slot."""
 
-TIPS = {
-    "bypass_toggle": "Each press (value ≥ 64) switches the effect on or off",
-    "bypass_momentary": "Press to switch, release to switch back",
-    "bypass_absolute": "Values ≥ 64 switch the effect on, values < 64 off (latching switches)",
-    "next_preset": "Plays the next preset slot (a CC press or a Program Change)",
-    "previous_preset": "Plays the previous preset slot (a CC press or a Program Change)",
-    "parameter": "A CC (an expression pedal or a knob) sweeps this over its range",
-    "preset": "A Program Change plays this slot",
-}
-
-ANY_PROGRAM = {"action": "preset"}
+ANY_PROGRAM = Binding(Command.SELECT_PRESET).to_dict()
 """The binding "Program Change n plays slot n+1"."""
 
 
@@ -189,17 +189,20 @@ class MidiPanel(QWidget):
         else:
             self._refresh()
 
-    def roles(self) -> list[tuple[str, Binding]]:
-        slots = [(f"Slot {i + 1}: {name}", Binding("preset", slot=i)) for i, name in enumerate(self.slot_names)]
+    def roles(self) -> list[tuple[str, Binding, str]]:
+        slots = [
+            (f"Slot {i + 1}: {name}", Binding(Command.SELECT_PRESET, slot=i), "A Program Change plays this slot")
+            for i, name in enumerate(self.slot_names)
+        ]
         return [*ROLES, *slots]
 
     def _rebuild(self) -> None:
         roles = self.roles()
         self.table.setRowCount(len(roles))
         self.learn_buttons = {}
-        for row, (label, binding) in enumerate(roles):
+        for row, (label, binding, tip) in enumerate(roles):
             item = QTableWidgetItem(label)
-            item.setToolTip(TIPS[binding.action])
+            item.setToolTip(tip)
             self.table.setItem(row, 0, item)
             self.table.setItem(row, 1, QTableWidgetItem())
             learn = QPushButton("Learn")
@@ -217,7 +220,7 @@ class MidiPanel(QWidget):
 
     def _refresh(self) -> None:
         waiting = Binding.from_dict(self.learning).role if self.learning else None
-        for row, (_, binding) in enumerate(self.roles()):
+        for row, (_, binding, _) in enumerate(self.roles()):
             key = binding.role
             bound = [b for b in self.midi_map["bindings"] if Binding.from_dict(b).role == key]
             self.table.item(row, 1).setText("waiting…" if key == waiting else trigger_text(bound))
@@ -228,7 +231,7 @@ class MidiPanel(QWidget):
 
     def trigger_of(self, binding: Binding) -> str:
         """The trigger shown for an action (e.g. "CC 102")."""
-        row = [b.role for _, b in self.roles()].index(binding.role)
+        row = [b.role for _, b, _ in self.roles()].index(binding.role)
         return self.table.item(row, 1).text()
 
     def _learn_clicked(self, binding: Binding, checked: bool) -> None:

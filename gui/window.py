@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import (
 )
 
 from neuralfx.chain import Chain
+from neuralfx.commands import Command
 from neuralfx.engine import EngineEvent, EngineSettings, EngineState, LiveEngine
 from neuralfx.engine.devices import midi_api_for
 from neuralfx.midi import MidiMap
@@ -102,8 +103,8 @@ class MainWindow(QMainWindow):
         self.next_button = QPushButton("▶")
         self.previous_button.setToolTip("Previous preset slot")
         self.next_button.setToolTip("Next preset slot")
-        self.previous_button.clicked.connect(lambda: self._command("previous_preset"))
-        self.next_button.clicked.connect(lambda: self._command("next_preset"))
+        self.previous_button.clicked.connect(lambda: self._command(Command.PREVIOUS_PRESET))
+        self.next_button.clicked.connect(lambda: self._command(Command.NEXT_PRESET))
         for button in (self.previous_button, self.next_button):
             button.setObjectName("stepButton")
         self.engine_label = QLabel()
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
         self.browser.set_slots(settings.presets)
         self.browser.play_requested.connect(self.play_preset)
         self.browser.slots_changed.connect(self._slots_changed)
-        self.browser.slot_chosen.connect(lambda slot: self._command("select_preset", slot))
+        self.browser.slot_chosen.connect(lambda slot: self._command(Command.SELECT_PRESET, slot))
         self.browser.edited.connect(self.save_soon)
         self.device_panel = DevicePanel(self.background)
         self.device_panel.load(settings)
@@ -135,8 +136,8 @@ class MainWindow(QMainWindow):
         self.midi_panel = MidiPanel(self.background)
         self.midi_panel.load(settings)
         self.midi_panel.midi_api = midi_api_for(settings.host_api, None)
-        self.midi_panel.learn_requested.connect(lambda binding: self._command("midi_learn", binding))
-        self.midi_panel.learn_cancelled.connect(lambda: self._command("cancel_midi_learn"))
+        self.midi_panel.learn_requested.connect(lambda binding: self._command(Command.MIDI_LEARN, binding))
+        self.midi_panel.learn_cancelled.connect(lambda: self._command(Command.CANCEL_MIDI_LEARN))
         self.midi_panel.map_changed.connect(self._midi_map_changed)
         self.midi_panel.ports_edited.connect(self._settings_edited)
         self.tabs = QTabWidget()
@@ -161,7 +162,7 @@ class MainWindow(QMainWindow):
 
         self.input_meter, self.output_meter = LevelMeter("IN"), LevelMeter("OUT")
         self.footswitch = Footswitch()
-        self.footswitch.pressed_by_user.connect(lambda bypassed: self._command("set_bypass", bypassed))
+        self.footswitch.pressed_by_user.connect(lambda bypassed: self._command(Command.SET_BYPASS, bypassed))
         for key in FOOTSWITCH_KEYS:
             QShortcut(QKeySequence(key), self, activated=self.footswitch.press)
         meters = QHBoxLayout()
@@ -194,7 +195,7 @@ class MainWindow(QMainWindow):
         self.device_panel.apply_to(settings)
         self.midi_panel.apply_to(settings)
         settings.presets = list(self.browser.slots)
-        settings.chain = self.editor.model.engine_chain() if self.editor.model.effects else None
+        settings.chain_dict = self.editor.model.engine_chain_dict() if self.editor.model.effects else None
         settings.chain_name = ""
         settings.midi_map = self.midi_map
         return settings
@@ -228,10 +229,10 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(False)
         self.link.submit(lambda engine: engine.stop(), lambda _: self._show_stopped(""))
 
-    def _command(self, name: str, *args) -> None:
+    def _command(self, command: Command, *args) -> None:
         """Send a command if the engine runs (otherwise there is nothing to tell it)."""
         if self.running:
-            self.link.command(name, *args)
+            self.link.command(command, *args)
 
     # --- the engine's reports ---------------------------------------------------------------------
     def _on_event(self, event: EngineEvent) -> None:
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
         self.program_label.setText(self._program_title(state) + ("  (loading…)" if state.loading else ""))
         self.program_label.setToolTip(state.program_name)
         self.browser.show_current_slot(state.slot)
-        self.editor.follow(state.chain)
+        self.editor.follow(state.chain_dict)
         self._follow_preset_rate()
         if state.midi_map and state.midi_map != self.midi_map:
             self.midi_map = state.midi_map
@@ -270,7 +271,7 @@ class MainWindow(QMainWindow):
 
     def _program_title(self, state: EngineState) -> str:
         """The playing preset's name (the chain editor shows the rest), else the program's name."""
-        neural = [e["preset"] for e in (state.chain or {}).get("effects", []) if e["type"] == "neural"]
+        neural = [e["preset"] for e in (state.chain_dict or {}).get("effects", []) if e["type"] == "neural"]
         if state.slot is not None or not neural:
             return state.program_name
         reference = neural[0]  # a preset name (in a preset folder) or a path, as chain files hold it
@@ -347,8 +348,8 @@ class MainWindow(QMainWindow):
 
         self.background.run(lambda: neural_entry(path), played, self.show_error)
 
-    def _chain_changed(self, chain: dict) -> None:
-        self._command("load_chain", chain)
+    def _chain_changed(self, chain_dict: dict) -> None:
+        self._command(Command.LOAD_CHAIN, chain_dict)
         self._follow_preset_rate()
         self.save_soon()
 
@@ -371,16 +372,16 @@ class MainWindow(QMainWindow):
 
     def _parameter_changed(self, name: str, value, effect: int) -> None:
         if self.running:
-            self.link.command("set_parameter", name, value, effect=effect)
+            self.link.command(Command.SET_PARAMETER, name, value, effect=effect)
 
     def _slots_changed(self, slots: list[str]) -> None:
-        self._command("set_presets", slots)
+        self._command(Command.SET_PRESETS, slots)
         if not self.running:
             self.midi_panel.show_map(self.midi_map, None, self.browser.slot_names(), False)
 
     def _midi_map_changed(self, midi_map: dict) -> None:
         self.midi_map = midi_map
-        self._command("set_midi_map", midi_map)
+        self._command(Command.SET_MIDI_MAP, midi_map)
         self.save_soon()
 
     def _settings_edited(self) -> None:
@@ -411,7 +412,7 @@ class MainWindow(QMainWindow):
             return ChainModel.from_dict(self._load_json("chain_editor", {"effects": []}))
         except (KeyError, TypeError, ValueError):
             model = ChainModel()
-            model.follow(settings.chain)
+            model.follow(settings.chain_dict)
             return model
 
     def save_soon(self) -> None:

@@ -181,13 +181,13 @@ class Chain(MutableSequence):
         atomic_write_text(path, json.dumps(self.to_dict(path.parent), indent=2) + "\n")
 
     @classmethod
-    def from_dict(cls, data: dict, source: str = "chain", base_dir: str | Path | None = None) -> Chain:
+    def from_dict(cls, chain_dict: dict, source: str = "chain", base_dir: str | Path | None = None) -> Chain:
         """Build a chain from `to_dict` content; relative preset paths resolve against `base_dir`."""
-        if not isinstance(data, dict) or data.get("format") != CHAIN_FORMAT:
+        if not isinstance(chain_dict, dict) or chain_dict.get("format") != CHAIN_FORMAT:
             raise ValueError(f'{source}: not a neuralfx chain file (no "format": "{CHAIN_FORMAT}")')
-        if data.get("format_version") != CHAIN_FORMAT_VERSION:
-            raise ValueError(f"{source}: unsupported chain format_version {data.get('format_version')!r}")
-        effects = data.get("effects")
+        if chain_dict.get("format_version") != CHAIN_FORMAT_VERSION:
+            raise ValueError(f"{source}: unsupported chain format_version {chain_dict.get('format_version')!r}")
+        effects = chain_dict.get("effects")
         if not isinstance(effects, list):
             raise ValueError(f'{source}: "effects" must be a list')
         chain = cls()
@@ -202,10 +202,10 @@ class Chain(MutableSequence):
     def load(cls, path: str | Path) -> Chain:
         """Read a chain file written by `save`. Raises ValueError naming the file and the problem."""
         try:
-            data = json.loads(Path(path).read_text())
+            chain_dict = json.loads(Path(path).read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"{path}: cannot read the chain file ({exc})") from None
-        return cls.from_dict(data, source=str(path), base_dir=Path(path).parent)
+        return cls.from_dict(chain_dict, source=str(path), base_dir=Path(path).parent)
 
 
 def _checked(effect: Any) -> Any:

@@ -2,18 +2,20 @@
 
 Bytes from any MIDI source go through a `MidiParser` (Control Change and Program Change come
 out, everything else and every malformed byte is dropped), and a `MidiMap` turns each message
-into `Action`s named like the live engine's commands:
+into `Action`s: engine commands (`neuralfx.commands.Command`) with their arguments:
 
     parser, mapping = MidiParser(), MidiMap.default()      # CC102 toggles bypass, PC n → slot n
     for message in parser.feed(raw_bytes):
         for action in mapping.handle(message):
             getattr(engine, action.command)(*action.args)  # e.g. toggle_bypass(), select_preset(3)
 
-Bypass modes, after common footswitch conventions (values ≥ 64 mean "on", MIDI spec CC64–69):
-- toggle: each press (value ≥ 64) flips bypass; releases (< 64) do nothing. For switches that
-  send a value on press only, or 127 on press and 0 on release.
-- momentary: a press flips bypass and the release flips it back (hold to engage or mute).
-- absolute: value ≥ 64 engages, < 64 bypasses. For latching switches that alternate 127/0.
+A binding names the command it sends. Bypass, after common footswitch conventions (values ≥ 64
+mean "on", MIDI spec CC64–69), comes three ways:
+- toggle_bypass: each press (value ≥ 64) flips bypass; releases (< 64) do nothing. For switches
+  that send a value on press only, or 127 on press and 0 on release.
+- toggle_bypass, momentary: a press flips bypass and the release flips it back (hold to engage
+  or mute).
+- set_bypass: value ≥ 64 engages, < 64 bypasses. For latching switches that alternate 127/0.
 """
 
 from __future__ import annotations
@@ -22,14 +24,33 @@ import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 
+from .commands import Command
+
 MAP_FORMAT = "neuralfx.midi_map"
-MAP_FORMAT_VERSION = 1
+MAP_FORMAT_VERSION = 2  # 2: bindings name their engine command (version 1's "action" names are read too)
 
 DEFAULT_BYPASS_CC = 102
 """CC102–119 are undefined in the MIDI spec, free for custom use; Strymon pedals bypass on 102."""
 
-BYPASS_ACTIONS = ("bypass_toggle", "bypass_momentary", "bypass_absolute")
-ACTIONS = (*BYPASS_ACTIONS, "next_preset", "previous_preset", "preset", "parameter")
+BINDABLE = (
+    Command.TOGGLE_BYPASS,
+    Command.SET_BYPASS,
+    Command.NEXT_PRESET,
+    Command.PREVIOUS_PRESET,
+    Command.SELECT_PRESET,
+    Command.SET_PARAMETER,
+)
+"""The commands a MIDI trigger can send."""
+
+_VERSION_1_ACTIONS = {
+    "bypass_toggle": {"command": "toggle_bypass"},
+    "bypass_momentary": {"command": "toggle_bypass", "momentary": True},
+    "bypass_absolute": {"command": "set_bypass"},
+    "next_preset": {"command": "next_preset"},
+    "previous_preset": {"command": "previous_preset"},
+    "preset": {"command": "select_preset"},
+    "parameter": {"command": "set_parameter"},
+}
 
 PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "output_gain_db": (-24.0, 12.0),
@@ -56,10 +77,10 @@ class MidiMessage:
 
 @dataclass(frozen=True)
 class Action:
-    """What to do: the engine command's name and its arguments, e.g.
-    Action("set_bypass", (True,)) or Action("set_parameter", ("mix", 0.5))."""
+    """What to do: an engine command and its arguments, e.g. Action(Command.SET_BYPASS, (True,))
+    or Action(Command.SET_PARAMETER, ("mix", 0.5))."""
 
-    command: str
+    command: Command
     args: tuple = ()
 
 
@@ -112,81 +133,96 @@ class MidiParser:
 
 @dataclass(frozen=True)
 class Binding:
-    """One MIDI trigger bound to one action.
+    """One MIDI trigger bound to one engine command.
 
     Args:
-        action: one of ACTIONS.
-        control: the CC number that triggers it (bypass_*, parameter, next/previous_preset).
-        program: the Program Change number that triggers it (next/previous_preset, preset).
-            For "preset", None means any Program Change selects the slot of its number.
-        slot: for "preset", the preset slot (0-based) to select; None: the program number.
-        parameter: for "parameter", a key of PARAMETER_RANGES.
-        minimum, maximum: for "parameter", the values CC 0 and CC 127 map to.
+        command: one of BINDABLE.
+        control: the CC number that triggers it (bypass, set_parameter, next/previous_preset).
+        program: the Program Change number that triggers it (next/previous_preset, select_preset).
+            For select_preset, None means any Program Change selects the slot of its number.
+        momentary: for toggle_bypass, the release (value < 64) toggles back: hold to switch.
+        slot: for select_preset, the preset slot (0-based) to select; None: the program number.
+        parameter: for set_parameter, a key of PARAMETER_RANGES.
+        minimum, maximum: for set_parameter, the values CC 0 and CC 127 map to.
     """
 
-    action: str
+    command: Command
     control: int | None = None
     program: int | None = None
+    momentary: bool = False
     slot: int | None = None
     parameter: str | None = None
     minimum: float | None = None
     maximum: float | None = None
 
     def __post_init__(self) -> None:
-        if self.action not in ACTIONS:
-            raise ValueError(f"unknown MIDI action {self.action!r} (expected one of {', '.join(ACTIONS)})")
+        if self.command not in BINDABLE:
+            bindable = ", ".join(c.value for c in BINDABLE)
+            raise ValueError(f"a MIDI trigger cannot send {self.command!r} (it sends one of {bindable})")
+        object.__setattr__(self, "command", Command(self.command))
+        if self.momentary is not False and not (self.momentary is True and self.command == Command.TOGGLE_BYPASS):
+            raise ValueError(f"{self.command}: momentary (true) belongs to toggle_bypass bindings only")
         for name in ("control", "program"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 127):
-                raise ValueError(f"{self.action}: {name} must be a number from 0 to 127, got {value!r}")
+                raise ValueError(f"{self.command}: {name} must be a number from 0 to 127, got {value!r}")
         if self.control is not None and self.program is not None:
-            raise ValueError(f"{self.action}: give a control (CC) or a program, not both")
-        if self.action in (*BYPASS_ACTIONS, "parameter") and self.program is not None:
-            raise ValueError(f"{self.action} is driven by a CC, not a Program Change")
-        if self.action == "preset" and self.control is not None:
-            raise ValueError("preset is selected by a Program Change, not a CC")
-        if self.slot is not None and (self.action != "preset" or not isinstance(self.slot, int) or self.slot < 0):
-            raise ValueError(f"{self.action}: slot must be a preset slot (an integer ≥ 0) on a preset binding")
-        if self.action == "parameter":
+            raise ValueError(f"{self.command}: give a control (CC) or a program, not both")
+        cc_only = (Command.TOGGLE_BYPASS, Command.SET_BYPASS, Command.SET_PARAMETER)
+        if self.command in cc_only and self.program is not None:
+            raise ValueError(f"{self.command} is driven by a CC, not a Program Change")
+        if self.command == Command.SELECT_PRESET and self.control is not None:
+            raise ValueError("select_preset is driven by a Program Change, not a CC")
+        selects = self.command == Command.SELECT_PRESET
+        if self.slot is not None and (not selects or not isinstance(self.slot, int) or self.slot < 0):
+            raise ValueError(f"{self.command}: slot must be a preset slot (an integer ≥ 0) on a select_preset binding")
+        if self.command == Command.SET_PARAMETER:
             if self.parameter not in PARAMETER_RANGES:
                 raise ValueError(f"parameter must be one of {', '.join(PARAMETER_RANGES)}, got {self.parameter!r}")
             low, high = PARAMETER_RANGES[self.parameter]
             object.__setattr__(self, "minimum", _finite("minimum", low if self.minimum is None else self.minimum))
             object.__setattr__(self, "maximum", _finite("maximum", high if self.maximum is None else self.maximum))
         elif (self.parameter, self.minimum, self.maximum) != (None, None, None):
-            raise ValueError(f"{self.action}: parameter, minimum and maximum belong to parameter bindings only")
+            raise ValueError(f"{self.command}: parameter, minimum and maximum belong to set_parameter bindings only")
 
     @property
-    def role(self) -> tuple[str, int | None, str | None]:
+    def role(self) -> tuple[Command, bool, int | None, str | None]:
         """What the binding does, whatever triggers it: learning a binding replaces the one
         with the same role."""
-        return self.action, self.slot, self.parameter
+        return self.command, self.momentary, self.slot, self.parameter
 
     def accepts(self, message: MidiMessage) -> bool:
         """Whether MIDI learn may bind this binding to `message`."""
         if message.kind == "control_change":
-            return self.action != "preset" and message.number not in LEARN_SKIPPED_CONTROLLERS
-        return self.action in ("next_preset", "previous_preset") or (self.action == "preset" and self.slot is not None)
+            return self.command != Command.SELECT_PRESET and message.number not in LEARN_SKIPPED_CONTROLLERS
+        steps = self.command in (Command.NEXT_PRESET, Command.PREVIOUS_PRESET)
+        return steps or (self.command == Command.SELECT_PRESET and self.slot is not None)
 
     def triggered_by(self, message: MidiMessage) -> bool:
         if message.kind == "control_change":
             return self.control == message.number
-        if self.program is None:
-            return self.action == "preset"  # a preset binding without a program takes any program
+        if self.program is None:  # a select_preset binding without a program takes any program
+            return self.command == Command.SELECT_PRESET
         return self.program == message.number
 
     def to_dict(self) -> dict:
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        data = {key: value for key, value in asdict(self).items() if value is not None and value is not False}
+        return data | {"command": self.command.value}
 
     @classmethod
-    def from_dict(cls, data: dict) -> Binding:
+    def from_dict(cls, data: dict, version: int = MAP_FORMAT_VERSION) -> Binding:
+        """Read `to_dict` content (or a version 1 map's binding, which named an "action")."""
         if not isinstance(data, dict):
             raise ValueError("a binding must be a JSON object")
+        if version == 1 and "action" in data:
+            data = {k: v for k, v in data.items() if k != "action"} | _VERSION_1_ACTIONS.get(
+                data["action"], {"command": data["action"]}
+            )
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown binding field {sorted(unknown)[0]!r}")
-        if "action" not in data:
-            raise ValueError('a binding needs an "action"')
+        if "command" not in data:
+            raise ValueError('a binding needs a "command"')
         return cls(**data)
 
 
@@ -220,30 +256,22 @@ class MidiMap:
     @classmethod
     def default(cls) -> MidiMap:
         """CC102 toggles bypass; Program Change n selects preset slot n."""
-        return cls([Binding("bypass_toggle", control=DEFAULT_BYPASS_CC), Binding("preset")])
+        return cls([Binding(Command.TOGGLE_BYPASS, control=DEFAULT_BYPASS_CC), Binding(Command.SELECT_PRESET)])
 
     def learn(self, binding: Binding) -> None:
-        """Arm MIDI learn: the next accepted message on the channel becomes `binding`'s trigger
-        (its control/program fields are ignored). `handle` then returns Action("learned", (binding,))."""
+        """Arm MIDI learn: the next message on the channel that `binding` accepts becomes its
+        trigger (its control/program fields are ignored); see `learn_from`."""
         self.learning = replace(binding, control=None, program=None)
 
     def cancel_learn(self) -> None:
         self.learning = None
 
-    def handle(self, message: MidiMessage) -> list[Action]:
-        """The actions `message` triggers (none if it is on another channel or bound to nothing)."""
-        if self.channel is not None and message.channel != self.channel:
-            return []
-        if self.learning is not None:
-            if not self.learning.accepts(message):
-                return []
-            return [Action("learned", (self._bind(message),))]
-        matches = [b for b in self.bindings if b.triggered_by(message)]
-        if message.kind == "program_change" and any(b.program is not None for b in matches):
-            matches = [b for b in matches if b.program is not None]  # a specific program beats "any program"
-        return [action for binding in matches for action in self._actions(binding, message)]
-
-    def _bind(self, message: MidiMessage) -> Binding:
+    def learn_from(self, message: MidiMessage) -> Binding | None:
+        """While learning: bind `message` to the binding being learned, replacing the binding with
+        the same role and whatever used that trigger, and return the new binding (None when the
+        message does not fit, or nothing is being learned)."""
+        if self.learning is None or not self._on_channel(message) or not self.learning.accepts(message):
+            return None
         trigger = "control" if message.kind == "control_change" else "program"
         learned = replace(self.learning, **{trigger: message.number})
         self.bindings = [
@@ -253,26 +281,37 @@ class MidiMap:
         self.learning = None
         return learned
 
+    def handle(self, message: MidiMessage) -> list[Action]:
+        """The actions `message` triggers (none if it is on another channel or bound to nothing,
+        or while learning)."""
+        if self.learning is not None or not self._on_channel(message):
+            return []
+        matches = [b for b in self.bindings if b.triggered_by(message)]
+        if message.kind == "program_change" and any(b.program is not None for b in matches):
+            matches = [b for b in matches if b.program is not None]  # a specific program beats "any program"
+        return [action for binding in matches for action in self._actions(binding, message)]
+
+    def _on_channel(self, message: MidiMessage) -> bool:
+        return self.channel is None or message.channel == self.channel
+
     def _actions(self, binding: Binding, message: MidiMessage) -> list[Action]:
         pressed = message.value >= 64
-        action = binding.action
+        command = binding.command
         if message.kind == "program_change":
-            if action == "preset":
-                return [Action("select_preset", (message.number if binding.slot is None else binding.slot,))]
-            return [Action(action)]
-        if action == "bypass_toggle":
-            return [Action("toggle_bypass")] if pressed else []
-        if action == "bypass_momentary":
+            if command == Command.SELECT_PRESET:
+                return [Action(command, (message.number if binding.slot is None else binding.slot,))]
+            return [Action(command)]
+        if command == Command.TOGGLE_BYPASS and binding.momentary:
             if pressed == (binding in self._held):
                 return []  # a repeated press or a release without a press
             (self._held.add if pressed else self._held.discard)(binding)
-            return [Action("toggle_bypass")]
-        if action == "bypass_absolute":
-            return [Action("set_bypass", (not pressed,))]
-        if action == "parameter":
+            return [Action(command)]
+        if command == Command.SET_BYPASS:
+            return [Action(command, (not pressed,))]
+        if command == Command.SET_PARAMETER:
             value = binding.minimum + (binding.maximum - binding.minimum) * message.value / 127
-            return [Action("set_parameter", (binding.parameter, value))]
-        return [Action(action)] if pressed else []  # next_preset, previous_preset
+            return [Action(command, (binding.parameter, value))]
+        return [Action(command)] if pressed else []  # toggle_bypass, next_preset, previous_preset
 
     def to_dict(self) -> dict:
         return {
@@ -287,14 +326,15 @@ class MidiMap:
         """Read `to_dict` content. Raises ValueError naming `source` and the problem."""
         if not isinstance(data, dict) or data.get("format") != MAP_FORMAT:
             raise ValueError(f'{source}: not a neuralfx MIDI map (no "format": "{MAP_FORMAT}")')
-        if data.get("format_version") != MAP_FORMAT_VERSION:
-            raise ValueError(f"{source}: unsupported MIDI map format_version {data.get('format_version')!r}")
+        version = data.get("format_version")
+        if version not in (1, MAP_FORMAT_VERSION):
+            raise ValueError(f"{source}: unsupported MIDI map format_version {version!r}")
         if not isinstance(data.get("bindings"), list):
             raise ValueError(f'{source}: "bindings" must be a list')
         bindings = []
         for i, entry in enumerate(data["bindings"]):
             try:
-                bindings.append(Binding.from_dict(entry))
+                bindings.append(Binding.from_dict(entry, version))
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"{source}: binding {i}: {exc}") from None
         try:

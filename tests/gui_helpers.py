@@ -59,7 +59,7 @@ def play(qtbot, window: MainWindow, preset: Path) -> None:
 
 def engine_chain(window: MainWindow) -> list[tuple[str, str]]:
     """The engine's program as (type, preset or class) pairs."""
-    chain = window.link.engine.state.chain or {"effects": []}
+    chain = window.link.engine.state.chain_dict or {"effects": []}
     return [(e["type"], e.get("preset") or e.get("class")) for e in chain["effects"]]
 
 

@@ -47,7 +47,7 @@ def test_autostart_then_sigterm(tmp_path, jack):  # noqa: F811
         observer.close()
     saved = json.loads(QSettings(str(settings), QSettings.Format.IniFormat).value("engine"))
     assert (saved["host_api"], saved["input_file"]) == ("jack", str(DI))
-    assert [e["preset"] for e in saved["chain"]["effects"]] == [str(TINY)]
+    assert [e["preset"] for e in saved["chain_dict"]["effects"]] == [str(TINY)]
 
 
 def test_the_entry_module_loads_no_qt():

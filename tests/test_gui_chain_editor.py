@@ -15,7 +15,7 @@ NEURAL = ("neural", str(TINY))
 
 
 def engine_parameters(window, index: int) -> dict:
-    return window.link.engine.state.chain["effects"][index]["parameters"]
+    return window.link.engine.state.chain_dict["effects"][index]["parameters"]
 
 
 def test_edits_reach_the_engine(qtbot, tmp_path, monkeypatch, jack):  # noqa: F811

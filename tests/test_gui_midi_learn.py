@@ -27,23 +27,25 @@ def test_learn_next_preset(qtbot, tmp_path, monkeypatch, jack):  # noqa: F811
     play(qtbot, window, TINY)
     start(qtbot, window)
     panel = window.midi_panel
-    assert panel.trigger_of(Binding("bypass_toggle")) == "CC 102"  # the default map
+    assert panel.trigger_of(Binding("toggle_bypass")) == "CC 102"  # the default map
     assert panel.trigger_of(NEXT) == "—"
     sender = JackMidiSender(window.link.engine.state.midi_ports[0])
     try:
-        panel.learn_buttons[("next_preset", None, None)].click()
-        qtbot.waitUntil(lambda: window.link.engine.state.midi_learning == {"action": "next_preset"}, timeout=TIMEOUT_MS)
+        panel.learn_buttons[NEXT.role].click()
+        qtbot.waitUntil(
+            lambda: window.link.engine.state.midi_learning == {"command": "next_preset"}, timeout=TIMEOUT_MS
+        )
         assert panel.trigger_of(NEXT) == "waiting…"
 
         sender.send(bytes([0xB3, 0, 127]))  # bank select: learning skips it
         sender.send(bytes([0xB3, 80, 127]))  # CC80 on MIDI channel 4
         qtbot.waitUntil(lambda: panel.trigger_of(NEXT) == "CC 80", timeout=TIMEOUT_MS)
-        assert {"action": "next_preset", "control": 80} in window.midi_map["bindings"]
-        assert not panel.learn_buttons[("next_preset", None, None)].isChecked()
+        assert {"command": "next_preset", "control": 80} in window.midi_map["bindings"]
+        assert not panel.learn_buttons[NEXT.role].isChecked()
 
         saved = json.loads(settings_store(tmp_path).value("engine"))["midi_map"]
-        assert {"action": "next_preset", "control": 80} in saved["bindings"]
-        assert {"action": "bypass_toggle", "control": 102} in saved["bindings"]
+        assert {"command": "next_preset", "control": 80} in saved["bindings"]
+        assert {"command": "toggle_bypass", "control": 102} in saved["bindings"]
 
         sender.send(bytes([0xB3, 80, 127]))  # now it steps through the slots
         qtbot.waitUntil(lambda: window.browser.current_slot == 0, timeout=TIMEOUT_MS)
@@ -60,11 +62,11 @@ def test_clear_and_channel_filter_reach_the_engine_and_settings(qtbot, tmp_path,
     play(qtbot, window, TINY)
     start(qtbot, window)
     panel = window.midi_panel
-    panel.clear(Binding("bypass_toggle"))
+    panel.clear(Binding("toggle_bypass"))
     panel.channel.setCurrentIndex(panel.channel.findData(9))  # MIDI channel 10
     qtbot.waitUntil(lambda: window.link.engine.state.midi_map.get("channel") == 9, timeout=TIMEOUT_MS)
     engine_map = window.link.engine.state.midi_map
-    assert engine_map["bindings"] == [{"action": "preset"}]
-    assert panel.trigger_of(Binding("bypass_toggle")) == "—"
+    assert engine_map["bindings"] == [{"command": "select_preset"}]
+    assert panel.trigger_of(Binding("toggle_bypass")) == "—"
     window.save_settings()
     assert json.loads(settings_store(tmp_path).value("engine"))["midi_map"] == engine_map

@@ -17,7 +17,9 @@ def test_settings_come_back(qtbot, tmp_path, monkeypatch):
     window.device_panel.use_file.setChecked(True)
     window.midi_panel.port.setCurrentText("Launch Control")
     window.midi_panel.own_port.setText("pedal")
-    learned = MidiMap([Binding("bypass_momentary", control=80), Binding("preset", program=5, slot=1)], channel=3)
+    learned = MidiMap(
+        [Binding("toggle_bypass", momentary=True, control=80), Binding("select_preset", program=5, slot=1)], channel=3
+    )
     window.midi_panel.map_changed.emit(learned.to_dict())  # as after MIDI learn or a Clear
     window.browser.set_slots([str(TINY), "ts9"])
     window.editor.play_preset({"type": "neural", "preset": str(TINY), "parameters": {"mix": 0.5}})
@@ -37,12 +39,12 @@ def test_settings_come_back(qtbot, tmp_path, monkeypatch):
     assert (settings.midi_port, settings.midi_virtual_port) == ("Launch Control", "pedal")
     assert settings.presets == [str(TINY), "ts9"]
     assert settings.midi_map == learned.to_dict() == again.midi_map
-    assert again.midi_panel.trigger_of(Binding("bypass_momentary")) == "CC 80"
+    assert again.midi_panel.trigger_of(Binding("toggle_bypass", momentary=True)) == "CC 80"
     assert [(e.entry, e.switched_off) for e in again.editor.model.effects] == [
         ({"type": "neural", "preset": str(TINY), "parameters": {"mix": 0.5}}, False),
         (new_effect_entry("Delay"), True),
     ]
-    assert settings.chain["effects"] == [again.editor.model.effects[0].entry]  # the engine plays what is on
+    assert settings.chain_dict["effects"] == [again.editor.model.effects[0].entry]  # the engine plays what is on
     assert (again.width(), again.height()) == (760, 560)
     assert (again.split.sizes(), again.center.sizes()) == splitters
 

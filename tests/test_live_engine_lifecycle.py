@@ -19,7 +19,7 @@ def test_a_missing_midi_port_leaves_the_audio_running(jack):  # noqa: F811
 
 
 def test_a_dead_engine_is_reported_once_and_restarts(jack):  # noqa: F811
-    engine = LiveEngine(EngineSettings(host_api="jack", chain=tiny_chain().to_dict()))
+    engine = LiveEngine(EngineSettings(host_api="jack", chain_dict=tiny_chain().to_dict()))
     engine.start()
     try:
         os.kill(engine._process.pid, signal.SIGKILL)

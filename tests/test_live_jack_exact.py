@@ -8,7 +8,7 @@ from live_helpers import guitar_like, tiny_chain
 def test_output_equals_the_chain_after_the_latency(jack):  # noqa: F811
     x = guitar_like(1.5)
     x[:2400] = 0.0  # start in silence, like a guitar that has not played yet
-    with running_engine(chain=tiny_chain().to_dict()) as engine:
+    with running_engine(chain_dict=tiny_chain().to_dict()) as engine:
         assert engine.state.program_name == "tiny test"
         recorded = JackTester(x).wait()
         meters = engine.meters()

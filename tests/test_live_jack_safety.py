@@ -9,7 +9,7 @@ from neuralfx import Chain, NeuralPedal
 
 def test_a_model_producing_nan_yields_silence_and_the_flag(jack, tmp_path):  # noqa: F811
     preset = overflowing_preset(tmp_path / "overflow.nfx")
-    with running_engine(chain=Chain([NeuralPedal(preset)]).to_dict()) as engine:
+    with running_engine(chain_dict=Chain([NeuralPedal(preset)]).to_dict()) as engine:
         recorded = JackTester(guitar_like(0.5)).wait()
         meters = engine.meters()
     assert not recorded.any()
@@ -17,7 +17,7 @@ def test_a_model_producing_nan_yields_silence_and_the_flag(jack, tmp_path):  # n
 
 
 def test_a_signal_20_db_over_full_scale_never_exceeds_0_dbfs(jack):  # noqa: F811
-    with running_engine(chain=tiny_chain(output_gain_db=20.0).to_dict()) as engine:
+    with running_engine(chain_dict=tiny_chain(output_gain_db=20.0).to_dict()) as engine:
         recorded = JackTester(guitar_like(0.5, amplitude=10.0)).wait()
         meters = engine.meters()
     assert np.abs(recorded).max() == 1.0

@@ -10,7 +10,7 @@ from neuralfx import Chain, NeuralPedal
 
 def test_no_xruns_in_ten_seconds(jack, tmp_path):  # noqa: F811
     preset = random_pedalnet_preset(tmp_path / "pedalnet.nfx")
-    with running_engine(chain=Chain([NeuralPedal(preset)]).to_dict()) as engine:
+    with running_engine(chain_dict=Chain([NeuralPedal(preset)]).to_dict()) as engine:
         tester = JackTester(guitar_like(10.5))
         time.sleep(0.5)  # connecting clients reorders JACK's graph: count from after that
         before, tester.xruns = engine.meters(), 0

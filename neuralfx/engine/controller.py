@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 from ..chain import Chain
+from ..commands import Command
 from ..midi import Binding, MidiMap
 from .events import EngineError, EngineEvent, EngineState
 from .meters import Meters, SharedMeters
-from .program import chain_name, preset_description
+from .program import chain_name, preset_chain_dict
 from .settings import EngineSettings
 
 
@@ -101,7 +102,7 @@ class LiveEngine:
             return []
         if self._process.is_alive():
             try:
-                self._conn.send(("stop", ()))
+                self._conn.send((Command.STOP.value, ()))
             except (BrokenPipeError, OSError):
                 pass
             self._process.join(timeout_s)
@@ -162,8 +163,8 @@ class LiveEngine:
     # --- commands ---------------------------------------------------------------------------
     def load_preset(self, name_or_path: str | Path) -> None:
         """Play a preset (name or path) on its own, crossfading from what plays now."""
-        name, description = preset_description(name_or_path)
-        self.load_chain(description, name=name)
+        name, chain_dict = preset_chain_dict(name_or_path)
+        self.load_chain(chain_dict, name=name)
 
     def load_chain(self, chain: Chain | dict | str | Path, name: str | None = None) -> None:
         """Play a chain (a Chain, a `Chain.to_dict()` dict or a chain file), crossfading from
@@ -173,65 +174,65 @@ class LiveEngine:
             chain = Chain.load(chain)
         elif isinstance(chain, dict):
             chain = Chain.from_dict(chain)
-        description = chain.to_dict()
+        chain_dict = chain.to_dict()
         name = name or chain_name(chain)
-        self.settings.chain, self.settings.chain_name = description, name
-        self._send_if_running("load_chain", description, name)
+        self.settings.chain_dict, self.settings.chain_name = chain_dict, name
+        self._send_if_running(Command.LOAD_CHAIN, chain_dict, name)
 
     def set_presets(self, names_or_paths: list[str | Path]) -> None:
         """Set the preset slots that next/previous and Program Change select from."""
-        slots = [preset_description(str(p)) for p in names_or_paths]
+        slots = [preset_chain_dict(str(p)) for p in names_or_paths]
         self.settings.presets = [str(p) for p in names_or_paths]
-        self._send_if_running("set_presets", slots)
+        self._send_if_running(Command.SET_PRESETS, slots)
 
     def select_preset(self, slot: int) -> None:
-        self._send("select_preset", int(slot))
+        self._send(Command.SELECT_PRESET, int(slot))
 
     def next_preset(self) -> None:
-        self._send("next_preset")
+        self._send(Command.NEXT_PRESET)
 
     def previous_preset(self) -> None:
-        self._send("previous_preset")
+        self._send(Command.PREVIOUS_PRESET)
 
     def set_bypass(self, bypassed: bool) -> None:
         """The footswitch: True plays the dry input (after a crossfade)."""
-        self._send("set_bypass", bool(bypassed))
+        self._send(Command.SET_BYPASS, bool(bypassed))
 
     def toggle_bypass(self) -> None:
-        self._send("toggle_bypass")
+        self._send(Command.TOGGLE_BYPASS)
 
     def set_parameter(self, name: str, value: Any, effect: int | None = None) -> None:
         """Set a parameter of the program's effect number `effect`, or of its first neural pedal
         (input_gain_db, output_gain_db, mix, bypass) when effect is None. pedalboard plugins take
         their attribute names (e.g. "room_size"); VST3 plugins their parameter names, raw 0..1."""
-        self._send("set_parameter", name, value, effect)
+        self._send(Command.SET_PARAMETER, name, value, effect)
 
     def start_recording(self, path: str | Path) -> None:
         """Record the output (mono, the stream's rate) to a .wav (32-bit float) or .flac file,
         written beside `path` and moved into place when the recording stops."""
-        self._send("start_recording", str(Path(path).absolute()))
+        self._send(Command.START_RECORDING, str(Path(path).absolute()))
 
     def stop_recording(self) -> None:
-        self._send("stop_recording")
+        self._send(Command.STOP_RECORDING)
 
     def midi_learn(self, binding: Binding | dict) -> None:
-        """Bind the next MIDI message to `binding`'s action (e.g. Binding("bypass_toggle")).
+        """Bind the next MIDI message to `binding`'s command (e.g. Binding(Command.TOGGLE_BYPASS)).
         A "learned" event carries the result; `state.midi_map` holds the new map."""
-        self._send("midi_learn", binding.to_dict() if isinstance(binding, Binding) else dict(binding))
+        self._send(Command.MIDI_LEARN, binding.to_dict() if isinstance(binding, Binding) else dict(binding))
 
     def cancel_midi_learn(self) -> None:
-        self._send("cancel_midi_learn")
+        self._send(Command.CANCEL_MIDI_LEARN)
 
     def set_midi_map(self, midi_map: MidiMap | dict) -> None:
         data = midi_map.to_dict() if isinstance(midi_map, MidiMap) else MidiMap.from_dict(midi_map).to_dict()
         self.settings.midi_map = data
-        self._send_if_running("set_midi_map", data)
+        self._send_if_running(Command.SET_MIDI_MAP, data)
 
-    def _send(self, command: str, *args: Any) -> None:
+    def _send(self, command: Command, *args: Any) -> None:
         if not self.running:
-            raise EngineError(f"cannot {command.replace('_', ' ')}: the engine is not running")
-        self._conn.send((command, args))
+            raise EngineError(f"cannot {command.value.replace('_', ' ')}: the engine is not running")
+        self._conn.send((command.value, args))
 
-    def _send_if_running(self, command: str, *args: Any) -> None:
+    def _send_if_running(self, command: Command, *args: Any) -> None:
         if self.running:
-            self._conn.send((command, args))
+            self._conn.send((command.value, args))

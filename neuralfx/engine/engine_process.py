@@ -4,7 +4,7 @@ Any Python thread that keeps the CPU busy in this process makes the callback wai
 and the callback then misses its deadline (see docs/live.md). So the main thread waits on the
 command pipe and the MIDI socket, and does only short things:
 - parse commands and MIDI;
-- turn a chain description into effects (reading preset files: about a millisecond; the
+- turn a chain chain_dict into effects (reading preset files: about a millisecond; the
   preset slots are read in advance, so MIDI preset changes read no file);
 - construct each new model (about 2 ms for a 24-layer model), right after a callback ends, when
   the longest GIL-free stretch lies ahead; a 0.5 ms switch interval bounds the callback's wait
@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..chain import Chain
+from ..commands import Command
 from ..midi import Binding, MidiMap, MidiParser
 from .devices import find_device, find_host_api, midi_api_for
 from .events import EngineEvent, EngineState
@@ -43,6 +44,8 @@ from .signal_path import SignalPath
 
 SPARE_FRACTION = 0.3
 """The callback prepares incoming programs until this fraction of the block time has passed."""
+
+_COMMAND_NAMES = frozenset(command.value for command in Command)
 
 SWITCH_INTERVAL_S = 0.0005
 """How long the callback may wait for the GIL if the main thread holds it (Python's default: 5 ms)."""
@@ -90,24 +93,7 @@ def set_jack_client_name(name: str) -> None:
 
 
 class _Engine:
-    _COMMANDS = frozenset(
-        {
-            "load_chain",
-            "set_presets",
-            "select_preset",
-            "next_preset",
-            "previous_preset",
-            "set_bypass",
-            "toggle_bypass",
-            "set_parameter",
-            "start_recording",
-            "stop_recording",
-            "midi_learn",
-            "cancel_midi_learn",
-            "set_midi_map",
-            "stop",
-        }
-    )
+    """The engine process's state; its public methods are the engine's commands (`Command`)."""
 
     def __init__(self, settings: EngineSettings, conn: Connection, meters: SharedMeters) -> None:
         self.conn, self.meters = conn, meters
@@ -272,8 +258,8 @@ class _Engine:
             self._callback(silence_in, silence_out, 256, None, None)
         self._xruns = self._callbacks = self._samples = 0
         self._reset_window()
-        if self.settings.chain is not None:
-            self.load_chain(self.settings.chain, self.settings.chain_name or None)
+        if self.settings.chain_dict is not None:
+            self.load_chain(self.settings.chain_dict, self.settings.chain_name or None)
         elif self.slots:
             self.select_preset(0)
         gc.collect()
@@ -307,7 +293,7 @@ class _Engine:
             except EOFError:  # the controller is gone
                 self._stopping = True
                 return
-            if name not in self._COMMANDS:
+            if name not in _COMMAND_NAMES:
                 self._error(f"unknown engine command {name!r}")
                 continue
             try:
@@ -317,12 +303,12 @@ class _Engine:
 
     def _midi(self, data: bytes) -> None:
         for message in self.parser.feed(data):
+            learned = self.midi_map.learn_from(message)
+            if learned is not None:
+                self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
+                _send(self.conn, EngineEvent("learned", data=learned.to_dict(), state=self.state))
+                continue  # the message taught the trigger: it does not also fire it
             for action in self.midi_map.handle(message):
-                if action.command == "learned":
-                    binding = action.args[0]
-                    self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
-                    _send(self.conn, EngineEvent("learned", data=binding.to_dict(), state=self.state))
-                    continue
                 try:
                     getattr(self, action.command)(*action.args)
                 except ValueError as exc:  # e.g. Program Change to an empty slot
@@ -352,17 +338,17 @@ class _Engine:
     def stop(self) -> None:
         self._stopping = True
 
-    def load_chain(self, description: dict, name: str | None) -> None:
-        self._load(Chain.from_dict(description), description, name, slot=None)
+    def load_chain(self, chain_dict: dict, name: str | None) -> None:
+        self._load(Chain.from_dict(chain_dict), chain_dict, name, slot=None)
 
-    def _load(self, chain: Chain, description: dict, name: str | None, slot: int | None) -> None:
-        description = copy.deepcopy(description)  # parameter changes must not edit the slot's copy
+    def _load(self, chain: Chain, chain_dict: dict, name: str | None, slot: int | None) -> None:
+        chain_dict = copy.deepcopy(chain_dict)  # parameter changes must not edit the slot's copy
         name = name or chain_name(chain)
-        program = LiveProgram(chain, name, description)
+        program = LiveProgram(chain, name, chain_dict)
         program.construct(self.rate, before_each=self._after_a_callback)
         self.signal_path.load(program)
         self._program = program
-        self._update(program_name=name, chain=description, slot=slot, loading=True)
+        self._update(program_name=name, chain_dict=chain_dict, slot=slot, loading=True)
 
     def _after_a_callback(self) -> None:
         """Return right after the next callback ends: the main thread's longest GIL-free stretch."""
@@ -378,13 +364,13 @@ class _Engine:
     def _parse_slots(slots: list[tuple[str, dict]]) -> list[tuple[str, dict, Chain]]:
         """Read each slot's preset now, so that switching slots reads no file. A slot's chain
         holds neural pedals only, which each program clones (programs never share stream state)."""
-        return [(name, description, Chain.from_dict(description)) for name, description in slots]
+        return [(name, chain_dict, Chain.from_dict(chain_dict)) for name, chain_dict in slots]
 
     def select_preset(self, slot: int) -> None:
         if not 0 <= slot < len(self.slots):
             raise ValueError(f"there is no preset slot {slot} ({len(self.slots)} slots)")
-        name, description, chain = self.slots[slot]
-        self._load(chain, description, name, slot)
+        name, chain_dict, chain = self.slots[slot]
+        self._load(chain, chain_dict, name, slot)
 
     def next_preset(self) -> None:
         self._step_preset(+1)
@@ -411,11 +397,11 @@ class _Engine:
             raise ValueError("no program is loaded")
         index, value = self._program.check_parameter(effect, name, value)
         self.signal_path.set_parameter(index, name, value)
-        description = self._program.description
-        if description is not None:  # keep the state's chain current
-            entry = description["effects"][index]
+        chain_dict = self._program.chain_dict
+        if chain_dict is not None:  # keep the state's chain current
+            entry = chain_dict["effects"][index]
             entry.setdefault("parameters", {})[name] = value
-            self._update(chain=description)
+            self._update(chain_dict=chain_dict)
 
     def start_recording(self, path: str) -> None:
         if self.settings.input_file and Path(path).resolve() == Path(self.settings.input_file).resolve():

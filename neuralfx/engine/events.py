@@ -18,7 +18,7 @@ class EngineState:
         bypassed: the footswitch state (True: dry signal).
         program_name: display name of the program playing (or being prepared).
         loading: the program is being prepared and faded in (a few tens of milliseconds).
-        chain: the program as `Chain.to_dict()`, parameters kept current; None when dry.
+        chain_dict: the program as `Chain.to_dict()`, parameters kept current; None when dry.
         slot: the preset slot playing, or None when the program was loaded directly.
         presets: names of the preset slots.
         recording: the file being recorded, or None.
@@ -35,7 +35,7 @@ class EngineState:
     bypassed: bool = False
     program_name: str = ""
     loading: bool = False
-    chain: dict | None = None
+    chain_dict: dict | None = None
     slot: int | None = None
     presets: tuple[str, ...] = ()
     recording: str | None = None

@@ -32,8 +32,8 @@ def preset_chain(name_or_path: str) -> tuple[str, Chain]:
     return preset.name, Chain([NeuralPedal(preset)])
 
 
-def preset_description(name_or_path: str) -> tuple[str, dict]:
-    """(display name, chain description) of a program playing one preset."""
+def preset_chain_dict(name_or_path: str) -> tuple[str, dict]:
+    """(display name, chain chain_dict) of a program playing one preset."""
     name, chain = preset_chain(name_or_path)
     return name, chain.to_dict()
 
@@ -46,14 +46,14 @@ class LiveProgram:
     Args:
         chain: the effects (None or empty: dry).
         name: display name.
-        description: the chain as `Chain.to_dict()`, kept for the controller's state.
+        chain_dict: the chain as `Chain.to_dict()`, kept for the controller's state.
     """
 
-    def __init__(self, chain: Chain | None = None, name: str = "dry", description: dict | None = None) -> None:
+    def __init__(self, chain: Chain | None = None, name: str = "dry", chain_dict: dict | None = None) -> None:
         effects = [e.clone() if isinstance(e, NeuralPedal) else e for e in (chain or ())]
         self.chain = Chain(effects)
         self.name = name
-        self.description = description
+        self.chain_dict = chain_dict
         self.pedals = [e for e in effects if isinstance(e, NeuralPedal)]
         self._constructed_rate: float | None = None
         self._sample_rate: float | None = None

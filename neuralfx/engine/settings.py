@@ -31,7 +31,7 @@ class EngineSettings:
     block_size: int = _flag(128, "frames per callback (JACK: the server's period decides)")
     input_file: str | None = _flag(None, "loop this audio file as the input instead of a device (a DI take)", str)
     crossfade_ms: float = _flag(20.0, "bypass and preset-change crossfade in milliseconds")
-    chain: dict | None = None
+    chain_dict: dict | None = None
     """The program to start with, as `Chain.to_dict()`; None: `presets[0]`, or dry."""
     chain_name: str = ""
     presets: list[str] = field(default_factory=list)
@@ -65,6 +65,8 @@ class EngineSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EngineSettings:
+        if "chain" in data:  # saved before `chain` was named `chain_dict`
+            data = {"chain_dict": data["chain"]} | data
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
 
