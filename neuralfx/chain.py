@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, MutableSequence
+from collections.abc import Iterable, Mapping, MutableSequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import pedalboard
 from .audio import as_channels_first, restore_layout
 from .fileio import atomic_write_text
 from .pedal import NeuralPedal
-from .preset import SUFFIX, load_preset, preset_dirs
+from .preset import PRESET_SUFFIXES, Preset, load_preset, preset_dirs
 from .resampling import SampleFifo
 
 CHAIN_FORMAT = "neuralfx.chain"
@@ -181,8 +181,16 @@ class Chain(MutableSequence):
         atomic_write_text(path, json.dumps(self.to_dict(path.parent), indent=2) + "\n")
 
     @classmethod
-    def from_dict(cls, chain_dict: dict, source: str = "chain", base_dir: str | Path | None = None) -> Chain:
-        """Build a chain from `to_dict` content; relative preset paths resolve against `base_dir`."""
+    def from_dict(
+        cls,
+        chain_dict: dict,
+        source: str = "chain",
+        base_dir: str | Path | None = None,
+        presets: Mapping[str, Preset] | None = None,
+    ) -> Chain:
+        """Build a chain from `to_dict` content; relative preset paths resolve against `base_dir`.
+        `presets` maps neural entries' "preset" references to presets already loaded (nothing is
+        read for those)."""
         if not isinstance(chain_dict, dict) or chain_dict.get("format") != CHAIN_FORMAT:
             raise ValueError(f'{source}: not a neuralfx chain file (no "format": "{CHAIN_FORMAT}")')
         if chain_dict.get("format_version") != CHAIN_FORMAT_VERSION:
@@ -193,7 +201,7 @@ class Chain(MutableSequence):
         chain = cls()
         for i, entry in enumerate(effects):
             try:
-                chain.append(_build(entry, Path(base_dir) if base_dir else None))
+                chain.append(_build(entry, Path(base_dir) if base_dir else None, presets or {}))
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise ValueError(f"{source}: effect {i}: {exc}") from None
         return chain
@@ -351,7 +359,7 @@ def _constructor_files(plugin_class: type) -> list[str]:
     ]
 
 
-def _build(entry: dict, base_dir: Path | None) -> Any:
+def _build(entry: dict, base_dir: Path | None, presets: Mapping[str, Preset]) -> Any:
     if not isinstance(entry, dict):
         raise ValueError("an effect entry must be a JSON object")
     kind = entry.get("type")
@@ -360,7 +368,9 @@ def _build(entry: dict, base_dir: Path | None) -> Any:
         raise ValueError('"parameters" must be an object')
     if kind == "neural":
         reference = str(entry["preset"])
-        if Path(reference).suffix == SUFFIX or len(Path(reference).parts) > 1:  # a file, not a name
+        if reference in presets:
+            return NeuralPedal(presets[reference], **parameters)
+        if Path(reference).suffix.lower() in PRESET_SUFFIXES or len(Path(reference).parts) > 1:  # a file
             reference = _beside(reference, base_dir)
         return NeuralPedal(load_preset(reference), **parameters)
     if kind == "plugin":

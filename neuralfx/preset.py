@@ -17,11 +17,14 @@ is executed: pickles and torch checkpoints are refused with an explanation.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as _dt
 import importlib.util
 import json
 import math
 import os
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -130,8 +133,35 @@ def preset_path(name_or_path: str | Path) -> Path:
 
 
 def load_preset(name_or_path: str | Path) -> Preset:
-    """Load a preset from a file path, or by name from the preset folders (see `preset_dirs`)."""
+    """Load a preset from a file path, or by name from the preset folders (see `preset_dirs`).
+
+    A file is read and checked once while it stays unchanged: later loads in this process share
+    its model (read-only) and get their own copy of the metadata.
+    """
     path = preset_path(name_or_path)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise PresetError(path, f"cannot read the file ({exc.strerror})") from None
+    key = (str(path.resolve()), info.st_ino, info.st_size, info.st_mtime_ns)
+    with _loaded_lock:
+        preset = _loaded.get(key)
+    if preset is None:
+        preset = _read_preset(path)
+        with _loaded_lock:
+            _loaded[key] = preset
+            while len(_loaded) > _LOADED_KEPT:
+                del _loaded[next(iter(_loaded))]
+    return dataclasses.replace(preset, metadata=copy.deepcopy(preset.metadata), path=path)
+
+
+_LOADED_KEPT = 32
+_loaded: dict[tuple, Preset] = {}  # the presets read, by file identity: oldest first
+_loaded_lock = threading.Lock()  # GUI threads load presets too
+
+
+def _read_preset(path: Path) -> Preset:
+    """Read and check a `.nfx` file."""
     try:
         check_regular_file(path, MAX_PRESET_BYTES, "a preset")
         with path.open("rb") as file:

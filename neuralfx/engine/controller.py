@@ -15,7 +15,7 @@ from ..commands import Command
 from ..midi import Binding, MidiMap
 from .events import EngineError, EngineEvent, EngineState
 from .meters import Meters, SharedMeters
-from .program import chain_name, preset_chain_dict
+from .program import ProgramSource
 from .settings import EngineSettings
 
 
@@ -49,6 +49,8 @@ class LiveEngine:
         self._meters: SharedMeters | None = None
         self._unread: list[EngineEvent] = []
         self._stop_reported = False  # the engine's end was reported: report it once
+        self._program: ProgramSource | None = None  # what load_chain/load_preset/set_presets loaded
+        self._slots: list[ProgramSource] = []
 
     # --- life cycle -------------------------------------------------------------------------
     @property
@@ -70,10 +72,14 @@ class LiveEngine:
         self._stop_reported = False
         from .engine_process import engine_main
 
+        program, slots = self._programs()
         self._meters = SharedMeters(self._context)
         self._conn, child = self._context.Pipe()
         self._process = self._context.Process(
-            target=engine_main, args=(self.settings, child, self._meters), name="neuralfx-engine", daemon=True
+            target=engine_main,
+            args=(self.settings, child, self._meters, program, slots),
+            name="neuralfx-engine",
+            daemon=True,
         )
         self._process.start()
         child.close()
@@ -109,6 +115,20 @@ class LiveEngine:
         events = self.poll()
         self._join()
         return events
+
+    def _programs(self) -> tuple[ProgramSource | None, list[ProgramSource]]:
+        """The settings' program and preset slots: those loaded through this object's commands,
+        or, for settings given otherwise, read and checked now (a bad file raises in the caller)."""
+        settings = self.settings
+        program = self._program
+        if settings.chain_dict is None:
+            program = None
+        elif program is None or program.chain_dict is not settings.chain_dict:
+            program = ProgramSource.of(Chain.from_dict(settings.chain_dict), settings.chain_name or None)
+        slots = self._slots
+        if [slot.source for slot in slots] != settings.presets:
+            slots = [ProgramSource.of_preset(p) for p in settings.presets]
+        return program, slots
 
     def _join(self) -> None:
         if self._process is None:
@@ -163,8 +183,7 @@ class LiveEngine:
     # --- commands ---------------------------------------------------------------------------
     def load_preset(self, name_or_path: str | Path) -> None:
         """Play a preset (name or path) on its own, crossfading from what plays now."""
-        name, chain_dict = preset_chain_dict(name_or_path)
-        self.load_chain(chain_dict, name=name)
+        self._load(ProgramSource.of_preset(name_or_path))
 
     def load_chain(self, chain: Chain | dict | str | Path, name: str | None = None) -> None:
         """Play a chain (a Chain, a `Chain.to_dict()` dict or a chain file), crossfading from
@@ -174,16 +193,18 @@ class LiveEngine:
             chain = Chain.load(chain)
         elif isinstance(chain, dict):
             chain = Chain.from_dict(chain)
-        chain_dict = chain.to_dict()
-        name = name or chain_name(chain)
-        self.settings.chain_dict, self.settings.chain_name = chain_dict, name
-        self._send_if_running(Command.LOAD_CHAIN, chain_dict, name)
+        self._load(ProgramSource.of(chain, name))
+
+    def _load(self, program: ProgramSource) -> None:
+        self._program = program
+        self.settings.chain_dict, self.settings.chain_name = program.chain_dict, program.name
+        self._send_if_running(Command.LOAD_CHAIN, program)
 
     def set_presets(self, names_or_paths: list[str | Path]) -> None:
         """Set the preset slots that next/previous and Program Change select from."""
-        slots = [preset_chain_dict(str(p)) for p in names_or_paths]
-        self.settings.presets = [str(p) for p in names_or_paths]
-        self._send_if_running(Command.SET_PRESETS, slots)
+        self._slots = [ProgramSource.of_preset(p) for p in names_or_paths]
+        self.settings.presets = [slot.source for slot in self._slots]
+        self._send_if_running(Command.SET_PRESETS, self._slots)
 
     def select_preset(self, slot: int) -> None:
         self._send(Command.SELECT_PRESET, int(slot))

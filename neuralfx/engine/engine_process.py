@@ -4,8 +4,8 @@ Any Python thread that keeps the CPU busy in this process makes the callback wai
 and the callback then misses its deadline (see docs/live.md). So the main thread waits on the
 command pipe and the MIDI socket, and does only short things:
 - parse commands and MIDI;
-- turn a chain chain_dict into effects (reading preset files: about a millisecond; the
-  preset slots are read in advance, so MIDI preset changes read no file);
+- turn a program's chain_dict into effects (its presets come read and checked with it, from the
+  controller: this process reads no preset file, and MIDI preset changes make nothing but models);
 - construct each new model (about 2 ms for a 24-layer model), right after a callback ends, when
   the longest GIL-free stretch lies ahead; a 0.5 ms switch interval bounds the callback's wait
   should it overrun;
@@ -37,7 +37,7 @@ from .devices import find_device, find_host_api, midi_api_for
 from .events import EngineEvent, EngineState
 from .looped_file import LoopedFile
 from .meters import SharedMeters
-from .program import LiveProgram, chain_name, preset_chain
+from .program import LiveProgram, ProgramSource
 from .recorder import Recorder
 from .settings import EngineSettings
 from .signal_path import SignalPath
@@ -56,15 +56,22 @@ CAPACITY = 8192
 _jack_client_name = None  # PortAudio keeps the pointer: the buffer must outlive every stream
 
 
-def engine_main(settings: EngineSettings, conn: Connection, meters: SharedMeters) -> None:
-    """Entry point of the engine process (multiprocessing, spawn context)."""
+def engine_main(
+    settings: EngineSettings,
+    conn: Connection,
+    meters: SharedMeters,
+    program: ProgramSource | None = None,
+    slots: list[ProgramSource] = (),
+) -> None:
+    """Entry point of the engine process (multiprocessing, spawn context): plays `program` (else
+    slot 0, else dry), with `slots` for next/previous and Program Change."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the controller, which stops us
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     reason = ""
     engine = None
     try:
-        engine = _Engine(settings, conn, meters)
-        engine.run()
+        engine = _Engine(settings, conn, meters, slots)
+        engine.run(program)
     except Exception as exc:
         reason = str(exc) if isinstance(exc, ValueError | OSError) else f"{type(exc).__name__}: {exc}"
         _send(conn, EngineEvent("error", reason))
@@ -95,7 +102,9 @@ def set_jack_client_name(name: str) -> None:
 class _Engine:
     """The engine process's state; its public methods are the engine's commands (`Command`)."""
 
-    def __init__(self, settings: EngineSettings, conn: Connection, meters: SharedMeters) -> None:
+    def __init__(
+        self, settings: EngineSettings, conn: Connection, meters: SharedMeters, slots: list[ProgramSource]
+    ) -> None:
         self.conn, self.meters = conn, meters
         self.settings = settings
         self.stream = self.midi = None
@@ -148,7 +157,7 @@ class _Engine:
         self.recorder = Recorder(self.rate)
         self.midi_map = MidiMap.from_dict(settings.midi_map) if settings.midi_map else MidiMap.default()
         self.parser = MidiParser()
-        self.slots = [(name, chain.to_dict(), chain) for name, chain in map(preset_chain, settings.presets)]
+        self.slots = self._parse_slots(slots)
         self._startup_warnings: list[str] = []
         if settings.midi_port or settings.midi_virtual_port:
             from .midi_input import MidiInput
@@ -250,7 +259,7 @@ class _Engine:
         self.meters.publish(s)
 
     # --- the main thread ------------------------------------------------------------------------
-    def run(self) -> None:
+    def run(self, program: ProgramSource | None) -> None:
         # First calls of the callback's code paths are slow: make them before the stream runs.
         silence_in = np.zeros((256, self.channel + 1), np.float32)
         silence_out = np.zeros((256, self._out_channels), np.float32)
@@ -258,8 +267,8 @@ class _Engine:
             self._callback(silence_in, silence_out, 256, None, None)
         self._xruns = self._callbacks = self._samples = 0
         self._reset_window()
-        if self.settings.chain_dict is not None:
-            self.load_chain(self.settings.chain_dict, self.settings.chain_name or None)
+        if program is not None:
+            self.load_chain(program)
         elif self.slots:
             self.select_preset(0)
         gc.collect()
@@ -338,12 +347,11 @@ class _Engine:
     def stop(self) -> None:
         self._stopping = True
 
-    def load_chain(self, chain_dict: dict, name: str | None) -> None:
-        self._load(Chain.from_dict(chain_dict), chain_dict, name, slot=None)
+    def load_chain(self, program: ProgramSource) -> None:
+        self._load(program.chain(), program.chain_dict, program.name, slot=None)
 
-    def _load(self, chain: Chain, chain_dict: dict, name: str | None, slot: int | None) -> None:
+    def _load(self, chain: Chain, chain_dict: dict, name: str, slot: int | None) -> None:
         chain_dict = copy.deepcopy(chain_dict)  # parameter changes must not edit the slot's copy
-        name = name or chain_name(chain)
         program = LiveProgram(chain, name, chain_dict)
         program.construct(self.rate, before_each=self._after_a_callback)
         self.signal_path.load(program)
@@ -356,15 +364,16 @@ class _Engine:
             self._callback_done.clear()
             self._callback_done.wait(0.5)
 
-    def set_presets(self, slots: list[tuple[str, dict]]) -> None:
+    def set_presets(self, slots: list[ProgramSource]) -> None:
         self.slots = self._parse_slots(slots)
         self._update(presets=tuple(name for name, _, _ in self.slots))
 
     @staticmethod
-    def _parse_slots(slots: list[tuple[str, dict]]) -> list[tuple[str, dict, Chain]]:
-        """Read each slot's preset now, so that switching slots reads no file. A slot's chain
-        holds neural pedals only, which each program clones (programs never share stream state)."""
-        return [(name, chain_dict, Chain.from_dict(chain_dict)) for name, chain_dict in slots]
+    def _parse_slots(slots: list[ProgramSource]) -> list[tuple[str, dict, Chain]]:
+        """Each slot's chain, made now, so that switching slots makes nothing but the program. A
+        slot's chain holds neural pedals only, which each program clones (programs never share
+        stream state)."""
+        return [(slot.name, slot.chain_dict, slot.chain()) for slot in slots]
 
     def select_preset(self, slot: int) -> None:
         if not 0 <= slot < len(self.slots):

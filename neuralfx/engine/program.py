@@ -9,7 +9,10 @@ runs the settling as small steps in the spare time of its audio callbacks (`buil
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +20,7 @@ import pedalboard
 
 from ..chain import Chain, settable_parameters
 from ..pedal import NeuralPedal, check_parameter
-from ..preset import load_preset
+from ..preset import Preset, load_preset
 
 
 def chain_name(chain: Chain) -> str:
@@ -26,16 +29,35 @@ def chain_name(chain: Chain) -> str:
     return " → ".join(names) or "dry"
 
 
-def preset_chain(name_or_path: str) -> tuple[str, Chain]:
-    """(display name, chain) of a program playing one preset."""
-    preset = load_preset(name_or_path)
-    return preset.name, Chain([NeuralPedal(preset)])
+@dataclass(frozen=True)
+class ProgramSource:
+    """A program on its way to the engine process: its chain as `Chain.to_dict()`, its display
+    name, and the presets its neural pedals play, read and checked in the sending process (by
+    their "preset" references), so that the engine process reads no file."""
 
+    name: str
+    chain_dict: dict
+    presets: dict[str, Preset]
+    source: str = ""  # the preset name or path a slot was made from
 
-def preset_chain_dict(name_or_path: str) -> tuple[str, dict]:
-    """(display name, chain chain_dict) of a program playing one preset."""
-    name, chain = preset_chain(name_or_path)
-    return name, chain.to_dict()
+    @classmethod
+    def of(cls, chain: Chain, name: str | None = None) -> ProgramSource:
+        chain_dict = chain.to_dict()
+        presets = {
+            entry["preset"]: effect.preset
+            for entry, effect in zip(chain_dict["effects"], chain, strict=True)
+            if isinstance(effect, NeuralPedal)
+        }
+        return cls(name or chain_name(chain), chain_dict, presets)
+
+    @classmethod
+    def of_preset(cls, name_or_path: str | Path) -> ProgramSource:
+        """A program playing one preset (a name or a path)."""
+        preset = load_preset(name_or_path)
+        return dataclasses.replace(cls.of(Chain([NeuralPedal(preset)]), preset.name), source=str(name_or_path))
+
+    def chain(self) -> Chain:
+        return Chain.from_dict(self.chain_dict, source=self.name, presets=self.presets)
 
 
 class LiveProgram:
