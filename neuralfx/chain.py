@@ -135,6 +135,18 @@ class Chain(MutableSequence):
         """Process audio through every effect in order. `buffer_size` is the largest block
         handed to native plugins; it is fixed when a stream starts (`reset=True`)."""
         audio, was_1d = as_channels_first(input_array)
+        out = self.stream_block(audio, sample_rate, buffer_size, reset)
+        return restore_layout(out.copy() if out is not audio else out, was_1d)
+
+    __call__ = process
+
+    def stream_block(
+        self, audio: np.ndarray, sample_rate: float, buffer_size: int = 8192, reset: bool = False
+    ) -> np.ndarray:
+        """`process` for a host that owns its buffers (the live engine): `audio` is float32
+        (channels, n) and may be changed; the result may be a buffer of an effect's, valid until
+        the next call. Between neural pedals nothing is allocated; pedalboard's plugins return
+        new arrays."""
         channels = audio.shape[0]
         if reset or self._stream is None:
             if buffer_size < 1:
@@ -149,9 +161,7 @@ class Chain(MutableSequence):
             )
         for segment in self._grouped():
             audio = segment.process(audio)
-        return restore_layout(audio, was_1d)
-
-    __call__ = process
+        return audio
 
     def _grouped(self) -> list[_Segment]:
         if self._segments is None:
@@ -244,12 +254,15 @@ class _Segment(ABC):
 
     def process(self, audio: np.ndarray) -> np.ndarray:
         n = audio.shape[1]
-        self._fifo.push(self._run(audio))
+        out = self._run(audio)
+        self._first = False
+        if out.shape[1] == n and not len(self._fifo):
+            return out  # the usual case: as long as the input, nothing queued
+        self._fifo.push(out)
         short = n - len(self._fifo)
         if short > 0:
             self._fifo.push_front_silence(short)
             self._padding += short
-        self._first = False
         return self._fifo.pop(n)
 
     @abstractmethod
@@ -299,6 +312,8 @@ class _PythonEffect(_Segment):
         self.effect.reset()
 
     def _run(self, audio: np.ndarray) -> np.ndarray:
+        if isinstance(self.effect, NeuralPedal):
+            return self.effect.stream_block(audio, self._rate, reset=self._first)
         out = self.effect.process(audio, self._rate, buffer_size=self._block, reset=self._first)
         return np.asarray(out, dtype=np.float32).reshape(audio.shape[0], -1)
 

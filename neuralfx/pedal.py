@@ -18,6 +18,8 @@ from .resampling import RateAdapter, SampleFifo
 PARAMETER_GLIDE_MS = 20.0
 """Gain and mix changes glide over this long, so turning a knob never clicks."""
 
+_MAX_BUFFERS = 64
+
 PARAMETERS = ("input_gain_db", "output_gain_db", "mix", "bypass")
 """The parameters a host may set while playing (crossfade_ms is a setup choice)."""
 
@@ -215,6 +217,14 @@ class NeuralPedal:
         if not (math.isfinite(sample_rate) and sample_rate > 0):
             raise ValueError(f"sample_rate must be a positive number of Hz, got {sample_rate}")
         audio, was_1d = as_channels_first(input_array)
+        return restore_layout(self.stream_block(audio, sample_rate, reset).copy(), was_1d)
+
+    __call__ = process
+
+    def stream_block(self, audio: np.ndarray, sample_rate: float, reset: bool = False) -> np.ndarray:
+        """`process` for a host that owns its buffers (a Chain, the live engine): `audio` is float32
+        (channels, n) and may be changed; the result is the pedal's own buffer, valid until the next
+        call. A steady stream at the preset's rate allocates nothing."""
         channels = audio.shape[0]
         if self._stream is None or (reset and not self._stream.matches(sample_rate, channels)):
             self.prepare(sample_rate, channels)
@@ -226,24 +236,26 @@ class NeuralPedal:
                 f"this block is {sample_rate} Hz with {channels}: pass reset=True to start a new stream"
             )
         self._at_rest = False
-        return restore_layout(self._process_block(audio), was_1d)
-
-    __call__ = process
+        return self._process_block(audio)
 
     def _process_block(self, dry: np.ndarray) -> np.ndarray:
         n = dry.shape[1]
         silence_non_finite(dry)
-        wet = self._stream.run(dry * self._input_gain.next(n))
+        driven = self._stream.buffer("driven", n)
+        np.multiply(dry, self._input_gain.next(n), out=driven)
+        wet = self._stream.run(driven)
         wet *= self._output_gain.next(n)
         dry = self._stream.delay_dry(dry)
         mix, engaged = self._mix.next(n), self._engaged.next(n)
         # A steady glide is a float: comparing it is cheaper than np.all over an array.
-        out = wet if isinstance(mix, float) and mix == 1.0 else dry + mix * (wet - dry)
-        if not (isinstance(engaged, float) and engaged == 1.0):
-            out = dry + engaged * (out - dry)
-        if silence_non_finite(out):
+        for amount in (mix, engaged):
+            if not (isinstance(amount, float) and amount == 1.0):  # wet = dry + amount · (wet − dry)
+                wet -= dry
+                wet *= amount
+                wet += dry
+        if silence_non_finite(wet):
             self.non_finite_blocks += 1
-        return out
+        return wet
 
     def _set_glide_times(self) -> None:
         rate = self._stream.sample_rate if self._stream else self.sample_rate
@@ -275,6 +287,7 @@ class _Stream:
         # Silence that settles unsettled models, visiting each buffer position twice.
         self.warmup_samples = self.memory_samples + math.ceil(2 * engine.cycle_samples * ratio)
         self._dry = SampleFifo(channels, self.latency_samples)
+        self._buffers: dict[tuple[str, int], np.ndarray] = {}
 
     def matches(self, sample_rate: float, channels: int) -> bool:
         return sample_rate == self.sample_rate and channels == self.channels
@@ -298,8 +311,18 @@ class _Stream:
         self._dry.push(audio)
         return self._dry.pop(audio.shape[1])
 
+    def buffer(self, use: str, n: int) -> np.ndarray:
+        """A (channels, n) float32 work array for `use`, made once per block size."""
+        key = (use, n)
+        array = self._buffers.get(key)
+        if array is None:
+            if len(self._buffers) >= _MAX_BUFFERS:  # many block sizes: start afresh
+                self._buffers.clear()
+            array = self._buffers[key] = np.empty((self.channels, n), np.float32)
+        return array
+
     def _run_models(self, audio: np.ndarray) -> np.ndarray:
-        out = np.empty_like(audio)
+        out = self.buffer("wet", audio.shape[1])
         for engine, x, y in zip(self._engines, audio, out, strict=True):
             engine.process(x, y)
         return out

@@ -135,17 +135,16 @@ class JackTester:
         self.recorded = np.zeros(signal.shape[0] + tail, np.float32)
         self.midi_events = sorted(midi_events)
         self.position = 0
-        self.xruns = 0
         self._armed = False
         self.client = jack.Client("neuralfx-tester", no_start_server=True)
         self._play = self.client.outports.register("play")
         self._record = self.client.inports.register("record")
         self._midi = self.client.midi_outports.register("midi")
         self.client.set_process_callback(self._process)
-        self.client.set_xrun_callback(self._xrun)
-        # This client must never be the late one: its callback runs Python in the test process,
-        # where a collection over every loaded test module, or the 5 ms switch interval of a
-        # thread holding the GIL, can outlast a JACK period. Undone by wait().
+        # This client must never be the late one (a dropped cycle would spoil the recording): its
+        # callback runs Python in the test process, where a collection over every loaded test
+        # module, or the 5 ms switch interval of a thread holding the GIL, can outlast a JACK
+        # period. Undone by wait().
         gc.collect()
         gc.freeze()
         self._switch_interval = sys.getswitchinterval()
@@ -156,9 +155,6 @@ class JackTester:
         if midi_destination is not None:
             self.client.connect(self._midi, midi_destination)
         self._armed = True
-
-    def _xrun(self, delay_us: float) -> None:
-        self.xruns += 1
 
     def _process(self, frames: int) -> None:
         play = self._play.get_array()

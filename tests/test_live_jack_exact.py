@@ -18,4 +18,4 @@ def test_output_equals_the_chain_after_the_latency(jack):  # noqa: F811
     np.testing.assert_allclose(recorded[lag : lag + x.size], expected, atol=1e-4)
     assert np.abs(expected).max() > 0.3  # a real signal went through
     assert meters.latency_samples == jack.period  # dummy backend: capture 0 + playback one period
-    assert meters.output_peak_db > -20 and meters.non_finite == meters.xruns == 0
+    assert meters.output_peak_db > -20 and meters.non_finite == 0

@@ -23,8 +23,6 @@ import dataclasses
 import gc
 import signal
 import sys
-import threading
-import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -33,6 +31,7 @@ import numpy as np
 from ..chain import Chain
 from ..commands import Command
 from ..midi import Binding, MidiMap, MidiParser
+from .audio_callback import AudioCallback
 from .devices import find_device, find_host_api, midi_api_for
 from .events import EngineEvent, EngineState
 from .looped_file import LoopedFile
@@ -42,15 +41,11 @@ from .recorder import Recorder
 from .settings import EngineSettings
 from .signal_path import SignalPath
 
-SPARE_FRACTION = 0.3
-"""The callback prepares incoming programs until this fraction of the block time has passed."""
-
 _COMMAND_NAMES = frozenset(command.value for command in Command)
 
 SWITCH_INTERVAL_S = 0.0005
 """How long the callback may wait for the GIL if the main thread holds it (Python's default: 5 ms)."""
 
-METER_WINDOW_S = 0.05
 CAPACITY = 8192
 
 _jack_client_name = None  # PortAudio keeps the pointer: the buffer must outlive every stream
@@ -120,6 +115,11 @@ class _Engine:
         self.channel = settings.input_channel
         self._out_channels = out_channels = min(settings.output_channels, output_info["max_output_channels"])
         block = 0 if "jack" in host_name.lower() else settings.block_size
+        self.signal_path = SignalPath(self.rate, settings.crossfade_ms, CAPACITY)
+        self.recorder = Recorder(self.rate)
+        self.callback = AudioCallback(
+            self.signal_path, meters, self.recorder, self.rate, self.channel, self.source, capacity=CAPACITY
+        )
         if self.source is None:
             input_ = find_device(settings.input_device, host_api, "input")
             input_info = sd.query_devices(input_)
@@ -135,9 +135,9 @@ class _Engine:
                 channels=(self.channel + 1, out_channels),
                 dtype="float32",
                 latency="low",
-                callback=self._callback,
+                callback=self.callback,
             )
-            self.device_latency = round(sum(self.stream.latency) * self.rate)
+            self.callback.device_latency = round(sum(self.stream.latency) * self.rate)
             input_name = input_info["name"]
         else:
             self.stream = sd.OutputStream(
@@ -147,14 +147,12 @@ class _Engine:
                 channels=out_channels,
                 dtype="float32",
                 latency="low",
-                callback=lambda outdata, frames, time_info, status: self._callback(
+                callback=lambda outdata, frames, time_info, status: self.callback(
                     None, outdata, frames, time_info, status
                 ),
             )
-            self.device_latency = round(self.stream.latency * self.rate)
+            self.callback.device_latency = round(self.stream.latency * self.rate)
             input_name = ""
-        self.signal_path = SignalPath(self.rate, settings.crossfade_ms, CAPACITY)
-        self.recorder = Recorder(self.rate)
         self.midi_map = MidiMap.from_dict(settings.midi_map) if settings.midi_map else MidiMap.default()
         self.parser = MidiParser()
         self.slots = self._parse_slots(slots)
@@ -167,15 +165,7 @@ class _Engine:
                 self.midi = MidiInput(api, settings.midi_port, settings.midi_virtual_port, settings.client_name)
             except Exception as exc:  # no footswitch is no reason to stay silent: play, and say why
                 self._startup_warnings.append(f"MIDI is off: {exc}")
-        self._x = np.zeros(CAPACITY, np.float32)
-        self._y = np.zeros(CAPACITY, np.float32)
-        self._staging = meters.staging()
-        self._window_samples = round(METER_WINDOW_S * self.rate)
-        self._reset_window()
-        self._xruns = self._callbacks = self._samples = self._frames = 0
         self._stopping = False
-        self._quiet_thread = None
-        self._callback_done = threading.Event()
         self._resolved_seen = 0
         self._program: LiveProgram | None = None
         self.state = EngineState(
@@ -191,82 +181,14 @@ class _Engine:
             block_size=block,
         )
 
-    # --- the audio callback ---------------------------------------------------------------------
-    def _callback(self, indata, outdata, frames: int, time_info, status) -> None:
-        start = time.perf_counter()
-        if threading.get_ident() != self._quiet_thread:  # a broken model must not print warnings here
-            np.seterr(all="ignore")  # numpy's error state is per thread
-            self._quiet_thread = threading.get_ident()
-        if status and (
-            status.input_overflow or status.output_underflow or status.input_underflow or status.output_overflow
-        ):
-            self._xruns += 1
-        if frames > self._x.shape[0]:
-            self._x, self._y = np.zeros(frames, np.float32), np.zeros(frames, np.float32)
-        x, y = self._x[:frames], self._y[:frames]
-        if self.source is None:
-            np.copyto(x, indata[:, self.channel])
-        else:
-            self.source.read_into(x)
-        in_peak, in_square = max(x.max(), -x.min()), np.dot(x, x)
-        self.signal_path.process(x, y)
-        outdata[:] = y[:, None]
-        self.recorder.push(y)
-        self.meters.write_scope(y)
-        period = frames / self.rate
-        self.signal_path.spare_time(start + SPARE_FRACTION * period)
-        self._account(frames, period, in_peak, in_square, max(y.max(), -y.min()), np.dot(y, y), start)
-        self._callback_done.set()
-
-    def _account(self, frames, period, in_peak, in_square, out_peak, out_square, start) -> None:
-        self._frames = frames
-        self._callbacks += 1
-        self._samples += frames
-        w = self._window
-        elapsed = time.perf_counter() - start
-        w[0] += frames
-        w[1] += elapsed
-        w[2] += period
-        w[3] = max(w[3], elapsed / period)
-        w[4] = max(w[4], in_peak)
-        w[5] += in_square
-        w[6] = max(w[6], out_peak)
-        w[7] += out_square
-        if w[0] >= self._window_samples:
-            self._publish()
-            self._reset_window()
-
-    def _reset_window(self) -> None:
-        self._window = [0.0] * 8  # samples, busy s, block s, max load, in peak, in Σx², out peak, out Σy²
-
-    def _publish(self) -> None:
-        w, s, index = self._window, self._staging, self.meters.index
-        samples = max(w[0], 1.0)
-        s[index("input_peak")] = w[4]
-        s[index("input_rms")] = (w[5] / samples) ** 0.5
-        s[index("output_peak")] = w[6]
-        s[index("output_rms")] = (w[7] / samples) ** 0.5
-        s[index("cpu_load")] = w[1] / w[2] if w[2] else 0.0
-        s[index("cpu_load_max")] = w[3]
-        s[index("xruns")] = self._xruns
-        s[index("callbacks")] = self._callbacks
-        s[index("latency_samples")] = self.device_latency + self.signal_path.latency_samples
-        s[index("sample_rate")] = self.rate
-        s[index("engaged")] = self.signal_path.engaged
-        s[index("non_finite")] = self.signal_path.non_finite_total
-        s[index("clipped")] = self.signal_path.clipped_samples
-        s[index("stream_time_s")] = self._samples / self.rate
-        self.meters.publish(s)
-
     # --- the main thread ------------------------------------------------------------------------
     def run(self, program: ProgramSource | None) -> None:
         # First calls of the callback's code paths are slow: make them before the stream runs.
         silence_in = np.zeros((256, self.channel + 1), np.float32)
         silence_out = np.zeros((256, self._out_channels), np.float32)
         for _ in range(8):
-            self._callback(silence_in, silence_out, 256, None, None)
-        self._xruns = self._callbacks = self._samples = 0
-        self._reset_window()
+            self.callback(silence_in, silence_out, 256, None, None)
+        self.callback.reset_counts()
         if program is not None:
             self.load_chain(program)
         elif self.slots:
@@ -361,8 +283,7 @@ class _Engine:
     def _after_a_callback(self) -> None:
         """Return right after the next callback ends: the main thread's longest GIL-free stretch."""
         if self.stream.active:
-            self._callback_done.clear()
-            self._callback_done.wait(0.5)
+            self.callback.wait_for_one()
 
     def set_presets(self, slots: list[ProgramSource]) -> None:
         self.slots = self._parse_slots(slots)
@@ -436,7 +357,7 @@ class _Engine:
     def _finish_recording(self) -> None:
         dropped, path = self.recorder.dropped, self.recorder.path
         try:
-            self.recorder.stop(block_seconds=self._frames / self.rate)
+            self.recorder.stop(block_seconds=self.callback.frames / self.rate)
         except (OSError, RuntimeError) as exc:  # the unfinished file is deleted
             self._update(recording=None)
             self._error(f"the recording {path} could not be finished and was discarded: {exc}")

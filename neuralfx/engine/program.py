@@ -125,7 +125,7 @@ class LiveProgram:
 
     def process(self, x: np.ndarray, out: np.ndarray) -> None:
         """Process one mono block x (n,) into out (n,)."""
-        out[:] = self.chain.process(x[None], self._sample_rate, buffer_size=self._block, reset=False)[0]
+        np.copyto(out, self.chain.stream_block(x[None], self._sample_rate, self._block)[0])
 
     def neural_index(self) -> int:
         """The index of the first neural pedal: the target of parameters given without an effect."""

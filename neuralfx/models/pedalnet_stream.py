@@ -59,6 +59,7 @@ class PedalNetStream:
         self._lookback = (k - 1) * max(config.dilations)
         self._length = 2 * self._lookback + room_chunks * chunk_size
         self._history = np.zeros((config.num_layers, c, self._length), np.float32)
+        self._rewind = np.empty((config.num_layers, c, self._lookback), np.float32)
         self._buffers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._plans: dict[tuple[int, int], Plan] = {}
         self._silence = np.zeros(chunk_size, np.float32)
@@ -110,7 +111,9 @@ class PedalNetStream:
         n = x.shape[0]
         if self._position + n > self._length:
             keep = self._lookback
-            self._history[:, :, :keep] = self._history[:, :, self._position - keep : self._position]
+            # Through a scratch array: numpy would allocate one for these interleaved views.
+            np.copyto(self._rewind, self._history[:, :, self._position - keep : self._position])
+            np.copyto(self._history[:, :, :keep], self._rewind)
             self._position = keep
         p = self._position
         self._history[0, 0, p : p + n] = x
