@@ -10,6 +10,8 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import ctypes.util
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,11 @@ TINY_PRESET = DATA / "tiny.nfx"
 REPO = Path(__file__).parent.parent
 
 ODD_BLOCKS = (1, 17, 64, 65, 128, 1000, 4096)
+
+requires_portaudio = pytest.mark.skipif(
+    ctypes.util.find_library("portaudio") is None,
+    reason="PortAudio is not installed (apt install libportaudio2): the live engine opens its audio through it",
+)
 
 
 def random_weights(config: PedalNetConfig, seed: int, scale: float = 0.3) -> dict[str, np.ndarray]:

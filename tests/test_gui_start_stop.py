@@ -1,10 +1,12 @@
 """Start and Stop: a start that fails says why and leaves the app ready; an error as the engine starts
 (a MIDI port that cannot open) is shown while the audio plays; stop, then start again."""
 
+from conftest import requires_portaudio
 from gui_helpers import TIMEOUT_MS, TINY, engine_chain, open_window, play, start
 from jack_fixtures import jack  # noqa: F401  (a fixture: the test JACK server)
 
 
+@requires_portaudio
 def test_a_failed_start_says_why(qtbot, tmp_path, monkeypatch):
     window = open_window(qtbot, tmp_path, monkeypatch)
     window.override_settings({"host_api": "no such audio system"})

@@ -4,6 +4,7 @@ rig, an engine that dies is reported once, and it can be started again."""
 import os
 import signal
 
+from conftest import requires_portaudio
 from jack_fixtures import jack  # noqa: F401
 from live_helpers import tiny_chain
 
@@ -33,6 +34,7 @@ def test_a_dead_engine_is_reported_once_and_restarts(jack):  # noqa: F811
         engine.stop()
 
 
+@requires_portaudio
 def test_a_failed_start_is_reported_once_with_its_reason():
     engine = LiveEngine(EngineSettings(host_api="no such api"))
     engine.start(wait=False)

@@ -23,6 +23,21 @@ class AudioDevice:
     default_sample_rate: float
 
 
+def load_sounddevice():
+    """The sounddevice module, or an OSError that says what to install (PortAudio is a system
+    library: pip cannot bring it)."""
+    try:
+        import sounddevice
+    except ImportError:
+        raise OSError("live audio needs the sounddevice package: pip install 'neuralfx[gui]'") from None
+    except OSError:  # sounddevice found no PortAudio library
+        raise OSError(
+            "live audio needs PortAudio, which is not installed: apt install libportaudio2 (Debian, Ubuntu), "
+            "dnf install portaudio (Fedora), or your system's PortAudio package"
+        ) from None
+    return sounddevice
+
+
 def host_apis() -> list[str]:
     """Names of the PortAudio host APIs compiled in ("ALSA", "JACK Audio Connection Kit"...)."""
     return _scan()[0]
@@ -59,7 +74,7 @@ def _scan() -> tuple[list[str], list[AudioDevice]]:
 
 
 def _scan_here() -> tuple[list[str], list[AudioDevice]]:
-    import sounddevice as sd
+    sd = load_sounddevice()
 
     apis = [api["name"] for api in sd.query_hostapis()]
     devices = [
@@ -78,7 +93,7 @@ def _scan_here() -> tuple[list[str], list[AudioDevice]]:
 
 def find_host_api(name: str) -> int:
     """The index of the host API whose name contains `name` (case-insensitive)."""
-    import sounddevice as sd
+    sd = load_sounddevice()
 
     try:
         return match_one(name, [api["name"] for api in sd.query_hostapis()], "audio host API")
@@ -94,7 +109,7 @@ def find_device(device: int | str | None, host_api: int | None, kind: str) -> in
     Args:
         kind: "input" or "output": the device must have channels of that kind.
     """
-    import sounddevice as sd
+    sd = load_sounddevice()
 
     channels_key = f"max_{kind}_channels"
     if device is None:

@@ -32,7 +32,7 @@ from ..chain import Chain
 from ..commands import Command
 from ..midi import Binding, MidiMap, MidiParser
 from .audio_callback import AudioCallback
-from .devices import find_device, find_host_api, midi_api_for
+from .devices import find_device, find_host_api, load_sounddevice, midi_api_for
 from .events import EngineEvent, EngineState
 from .looped_file import LoopedFile
 from .meters import SharedMeters
@@ -104,7 +104,7 @@ class _Engine:
         self.settings = settings
         self.stream = self.midi = None
         set_jack_client_name(settings.client_name)
-        import sounddevice as sd
+        sd = load_sounddevice()
 
         host_api = find_host_api(settings.host_api) if settings.host_api else None
         host_name = sd.query_hostapis(host_api if host_api is not None else sd.default.hostapi)["name"]
