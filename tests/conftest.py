@@ -24,6 +24,28 @@ REPO = Path(__file__).parent.parent
 
 ODD_BLOCKS = (1, 17, 64, 65, 128, 1000, 4096)
 
+
+def _qt_problem() -> str | None:
+    """Why Qt's widgets cannot run here (offscreen), or None. A missing system library would
+    otherwise fail pytest-qt's set-up, or abort the test process when the platform loads."""
+    try:
+        from PyQt6.QtCore import QLibraryInfo
+        from PyQt6.QtWidgets import QApplication  # noqa: F401
+
+        plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+        ctypes.CDLL(str(plugins / "platforms" / "libqoffscreen.so"))
+    except (ImportError, OSError) as exc:
+        return (
+            f"Qt cannot load ({exc}): apt install libglib2.0-0 libegl1 libgl1 libfontconfig1 libxkbcommon0 "
+            "libdbus-1-3 (and xvfb with Qt's X libraries for the app's own window; see .ci/run)"
+        )
+    return None
+
+
+QT_PROBLEM = _qt_problem()
+if QT_PROBLEM is None:
+    pytest_plugins = ["pytestqt.plugin"]  # pytest-qt's own loading (-p no:pytest-qt) would fail without Qt
+
 requires_portaudio = pytest.mark.skipif(
     ctypes.util.find_library("portaudio") is None,
     reason="PortAudio is not installed (apt install libportaudio2): the live engine opens its audio through it",

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import os
 
+import pytest
+from conftest import QT_PROBLEM
+
+if QT_PROBLEM:
+    pytest.skip(QT_PROBLEM, allow_module_level=True)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import collections

@@ -1,5 +1,6 @@
 """The spectrum view's analysis: a full-scale sine reads 0 dBFS in the band of its frequency."""
 
+import gui_helpers  # noqa: F401  (first: it skips this module where Qt cannot run)
 import numpy as np
 
 from neuralfx_gui.scope import FFT_SIZE, HIGH_HZ, LOW_HZ, Spectrum

@@ -4,7 +4,8 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["torch", "PyQt6", "mido", "rtmidi", "sounddevice", "matplotlib", "neuralfx_training", "neuralfx_gui"]
+HEAVY = ["torch", "PyQt6", "mido", "rtmidi", "sounddevice", "matplotlib", "scipy", "numba"]
+HEAVY += ["neuralfx_training", "neuralfx_gui"]
 
 
 def test_import_neuralfx_loads_no_heavy_modules():
