@@ -46,5 +46,15 @@ def silence_non_finite(audio: np.ndarray) -> bool:
     return False
 
 
+def blend_into(wet: np.ndarray, dry: np.ndarray, amount: float | np.ndarray) -> None:
+    """wet ← dry + amount · (wet − dry), in place: a mix or a crossfade. `amount` is a float, or
+    per-sample (n,) values for (…, n) audio; a steady 1.0 leaves wet as it is, at no cost."""
+    if isinstance(amount, float) and amount == 1.0:
+        return
+    wet -= dry
+    wet *= amount
+    wet += dry
+
+
 def db_to_gain(db: float) -> float:
     return float(10.0 ** (db / 20.0))

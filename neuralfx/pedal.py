@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .audio import as_channels_first, db_to_gain, restore_layout, silence_non_finite
+from .audio import as_channels_first, blend_into, db_to_gain, restore_layout, silence_non_finite
 from .glide import Glide
 from .preset import Preset, load_preset
 from .resampling import RateAdapter, SampleFifo
@@ -246,13 +246,8 @@ class NeuralPedal:
         wet = self._stream.run(driven)
         wet *= self._output_gain.next(n)
         dry = self._stream.delay_dry(dry)
-        mix, engaged = self._mix.next(n), self._engaged.next(n)
-        # A steady glide is a float: comparing it is cheaper than np.all over an array.
-        for amount in (mix, engaged):
-            if not (isinstance(amount, float) and amount == 1.0):  # wet = dry + amount · (wet − dry)
-                wet -= dry
-                wet *= amount
-                wet += dry
+        blend_into(wet, dry, self._mix.next(n))
+        blend_into(wet, dry, self._engaged.next(n))
         if silence_non_finite(wet):
             self.non_finite_blocks += 1
         return wet

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..audio import silence_non_finite
+from ..audio import blend_into, silence_non_finite
 from ..glide import Glide
 from .program import LiveProgram
 
@@ -121,11 +121,7 @@ class SignalPath:
         self.program.process(x, out)
         if self._swap is not None and self._swap.phase != "build":
             self._advance_swap(x, out)
-        engaged = self._engaged.next(n)
-        if not (isinstance(engaged, float) and engaged == 1.0):  # out = x + engaged · (out − x)
-            out -= x
-            out *= engaged
-            out += x
+        blend_into(out, x, self._engaged.next(n))
         if silence_non_finite(out):
             self.non_finite_blocks += 1
         if max(out.max(), -out.min()) > 1.0:
