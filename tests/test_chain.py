@@ -13,7 +13,9 @@ from neuralfx.chain import load_plugin
 
 SR = 48000
 ZAMCOMP = Path("/usr/lib/vst3/ZamComp.vst3")
-needs_zamcomp = pytest.mark.skipif(not ZAMCOMP.exists(), reason="the zam-plugins VST3 set is not installed (apt install zam-plugins)")
+needs_zamcomp = pytest.mark.skipif(
+    not ZAMCOMP.exists(), reason="the zam-plugins VST3 set is not installed (apt install zam-plugins)"
+)
 
 
 def pedal_chain() -> Chain:
