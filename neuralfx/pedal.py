@@ -12,6 +12,7 @@ import numpy as np
 
 from .audio import as_channels_first, blend_into, db_to_gain, restore_layout, silence_non_finite
 from .glide import Glide
+from .models import ModelParameter
 from .preset import Preset, load_preset
 from .resampling import RateAdapter, SampleFifo
 
@@ -21,22 +22,28 @@ PARAMETER_GLIDE_MS = 20.0
 _MAX_BUFFERS = 64
 
 PARAMETERS = ("input_gain_db", "output_gain_db", "mix", "bypass")
-"""The parameters a host may set while playing (crossfade_ms is a setup choice)."""
+"""The parameters of every neural pedal a host may set while playing (crossfade_ms is a setup
+choice); a model's own controls (its knobs, a size) come on top (`NeuralPedal.model_parameters`)."""
 
 
-def check_parameter(name: str, value: Any) -> float | bool:
+def check_parameter(name: str, value: Any, model_parameters: tuple[ModelParameter, ...] = ()) -> float | bool:
     """Validate a NeuralPedal parameter value; returns it as float (bool for bypass).
 
     Raises ValueError saying what is wrong.
     """
-    if name not in PARAMETERS:
-        raise ValueError(f"a neural pedal has no parameter {name!r} (it has {', '.join(PARAMETERS)})")
+    controls = {p.name: p for p in model_parameters}
+    if name not in PARAMETERS and name not in controls:
+        known = ", ".join([*PARAMETERS, *controls])
+        raise ValueError(f"a neural pedal has no parameter {name!r} (this one has {known})")
     if name == "bypass":
         return bool(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if name == "mix" and not 0.0 <= value <= 1.0:
         raise ValueError(f"mix must be between 0 (dry) and 1 (wet), got {value}")
+    if name in controls and not controls[name].minimum <= value <= controls[name].maximum:
+        control = controls[name]
+        raise ValueError(f"{name} must be between {control.minimum:g} and {control.maximum:g}, got {value}")
     return float(value)
 
 
@@ -57,12 +64,17 @@ class NeuralPedal:
     If the host rate differs from the preset's, audio is resampled in and out, and the output
     (wet and dry alike) lags by `latency_samples`; at the preset's own rate the latency is 0.
 
+    A model's own controls (`model_parameters`: the dials of a pedal trained with its knobs, the
+    size of a NAM file holding several) are parameters too: `NeuralPedal("ts9-knobs", drive=7)`,
+    `pedal.drive = 3`. They glide over 20 ms as well.
+
     Args:
         preset: a loaded Preset, a preset name, or a path to a preset file.
         input_gain_db, output_gain_db: gains in dB before and after the model.
         mix: wet/dry balance, 0 (dry) to 1 (wet).
         bypass: whether the effect is bypassed.
         crossfade_ms: bypass crossfade time in milliseconds.
+        **model_parameters: the model's controls by name (default: the model's defaults).
     """
 
     def __init__(
@@ -74,8 +86,11 @@ class NeuralPedal:
         mix: float = 1.0,
         bypass: bool = False,
         crossfade_ms: float = 20.0,
+        **model_parameters: float,
     ) -> None:
         self.preset = preset if isinstance(preset, Preset) else load_preset(preset)
+        # Model controls glide here, at the host's rate; each block tells the streams where they are.
+        self._controls = {p.name: Glide(p.default) for p in self.preset.model.parameters}
         self._input_gain = Glide(1.0)
         self._output_gain = Glide(1.0)
         self._mix = Glide(1.0)
@@ -88,6 +103,8 @@ class NeuralPedal:
         self.mix = mix
         self.crossfade_ms = crossfade_ms
         self.bypass = bypass
+        for name, value in model_parameters.items():
+            self.set_parameter(name, value)
 
     @classmethod
     def from_preset(cls, name_or_path: str | Path, **parameters: float) -> NeuralPedal:
@@ -102,7 +119,38 @@ class NeuralPedal:
             "mix": self.mix,
             "bypass": self.bypass,
             "crossfade_ms": self.crossfade_ms,
+            **{name: glide.target for name, glide in self._controls.items()},
         }
+
+    @property
+    def model_parameters(self) -> tuple[ModelParameter, ...]:
+        """The model's own controls, with their ranges and defaults (most models have none)."""
+        return self.preset.model.parameters
+
+    def check_parameter(self, name: str, value: Any) -> float | bool:
+        """Validate a value for one of this pedal's parameters; raises ValueError saying what is wrong."""
+        return check_parameter(name, value, self.model_parameters)
+
+    def set_parameter(self, name: str, value: Any) -> None:
+        """Set any parameter by name (`pedal.set_parameter("drive", 7)` is `pedal.drive = 7`)."""
+        value = self.check_parameter(name, value)
+        if name in self._controls:
+            self._controls[name].set_target(value)
+            self._at_rest = False  # a reset now must bring the models to the new value
+        else:
+            setattr(self, name, value)
+
+    def __getattr__(self, name: str) -> float:
+        controls = self.__dict__.get("_controls", {})
+        if name in controls:
+            return controls[name].target
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__.get("_controls", {}):
+            self.set_parameter(name, value)
+        else:
+            super().__setattr__(name, value)
 
     def clone(self) -> NeuralPedal:
         """A new pedal with the same preset (shared, read-only) and parameters, and no stream."""
@@ -172,9 +220,9 @@ class NeuralPedal:
 
     def reset(self) -> None:
         """Clear all state: models hear silence, parameter glides finish at once."""
+        self._finish_glides()
         if self._stream and not self._at_rest:
             self._stream.reset()
-        self._finish_glides()
         self._at_rest = self._stream is not None
 
     def prepare(self, sample_rate: float, channels: int = 1, settle: bool = True) -> None:
@@ -184,9 +232,9 @@ class NeuralPedal:
         and the pedal is not yet at rest: run `settle_steps` before processing audio. A
         real-time host (neuralfx.engine) spreads that work over its callbacks' spare time.
         """
-        self._stream = _Stream(self.preset, sample_rate, channels, settle)
-        self._set_glide_times()
         self._finish_glides()
+        self._stream = _Stream(self.preset, sample_rate, channels, settle, self._controls)
+        self._set_glide_times()
         self._at_rest = settle
 
     def settle_steps(self, block: int) -> Iterator[None]:
@@ -204,8 +252,10 @@ class NeuralPedal:
         self._at_rest = True
 
     def _finish_glides(self) -> None:
-        for glide in (self._input_gain, self._output_gain, self._mix, self._engaged):
+        for glide in (self._input_gain, self._output_gain, self._mix, self._engaged, *self._controls.values()):
             glide.jump(glide.target)
+        if self._stream is not None:
+            self._stream.set_controls(self._controls)
 
     def process(
         self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192, reset: bool = True
@@ -241,6 +291,11 @@ class NeuralPedal:
     def _process_block(self, dry: np.ndarray) -> np.ndarray:
         n = dry.shape[1]
         silence_non_finite(dry)
+        for glide in self._controls.values():
+            if glide.gliding:
+                glide.advance(n)
+                self._stream.set_controls(self._controls)
+                break
         driven = self._stream.buffer("driven", n)
         np.multiply(dry, self._input_gain.next(n), out=driven)
         wet = self._stream.run(driven)
@@ -254,7 +309,7 @@ class NeuralPedal:
 
     def _set_glide_times(self) -> None:
         rate = self._stream.sample_rate if self._stream else self.sample_rate
-        for glide in (self._input_gain, self._output_gain, self._mix):
+        for glide in (self._input_gain, self._output_gain, self._mix, *self._controls.values()):
             glide.glide_samples = round(PARAMETER_GLIDE_MS * 1e-3 * rate)
         self._engaged.glide_samples = round(self._crossfade_ms * 1e-3 * rate)
 
@@ -268,10 +323,15 @@ class NeuralPedal:
 class _Stream:
     """Per-stream state: one engine per channel, and the rate adapter when rates differ."""
 
-    def __init__(self, preset: Preset, sample_rate: float, channels: int, settle: bool = True) -> None:
+    def __init__(
+        self, preset: Preset, sample_rate: float, channels: int, settle: bool, controls: dict[str, Glide]
+    ) -> None:
         self.sample_rate = sample_rate
         self.channels = channels
-        self._engines = [preset.model.stream(settle=settle) for _ in range(channels)]
+        self._engines = [preset.model.stream(settle=False) for _ in range(channels)]
+        self.set_controls(controls)
+        for engine in self._engines:  # at rest where the controls stand
+            engine.reset(settle)
         self._adapter = None
         if sample_rate != preset.sample_rate:
             self._adapter = RateAdapter(sample_rate, preset.sample_rate, channels, self._run_models)
@@ -286,6 +346,12 @@ class _Stream:
 
     def matches(self, sample_rate: float, channels: int) -> bool:
         return sample_rate == self.sample_rate and channels == self.channels
+
+    def set_controls(self, controls: dict[str, Glide]) -> None:
+        """Tell every channel's model where its controls stand (the next block moves them there)."""
+        for name, glide in controls.items():
+            for engine in self._engines:
+                engine.set_parameter(name, glide.value)
 
     def reset(self, settle: bool = True) -> None:
         """Back to silence; settle=False keeps the models' state (already settled by silence)."""

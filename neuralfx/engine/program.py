@@ -19,7 +19,7 @@ import numpy as np
 import pedalboard
 
 from ..chain import Chain, settable_parameters
-from ..pedal import NeuralPedal, check_parameter
+from ..pedal import NeuralPedal
 from ..preset import Preset, load_preset
 
 
@@ -141,7 +141,7 @@ class LiveProgram:
             raise ValueError(f"the program {self.name!r} has no effect {effect!r} (it has {len(self.chain)})")
         target = self.chain[index]
         if isinstance(target, NeuralPedal):
-            return index, check_parameter(name, value)
+            return index, target.check_parameter(name, value)
         if isinstance(target, pedalboard.ExternalPlugin):  # VST3/AU: raw values 0..1, as in chain files
             if name not in target.parameters:
                 raise ValueError(f"effect {index} ({target.name}) has no parameter {name!r}")

@@ -47,8 +47,9 @@ class ModelStream(Protocol):
         """The next block: x float32 (n,) → float32 (n,), written into `out` when given."""
 
     def set_parameter(self, name: str, value: float) -> None:
-        """Change one of the model's `parameters` (checked by the caller); the change glides in
-        from the next sample, without a click."""
+        """Change one of the model's `parameters` (checked by the caller), without a click: the
+        next block moves it there smoothly (a caller glides it over several blocks by setting
+        each block's end value)."""
 
 
 class Model(Protocol):
