@@ -18,11 +18,18 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser(
         "train",
         help="train a preset from a dry input and the pedal's recorded output",
-        description="Train a PedalNet preset from an input/target pair. Options come from the flags, a JSON "
-        "config file (--config) holding the same names with underscores, or the defaults, in that order.",
+        description="Train a PedalNet preset from an input/target pair, or a preset with knobs from captures at "
+        "several settings (--captures). Options come from the flags, a JSON config file (--config) holding the "
+        "same names with underscores, or the defaults, in that order.",
     )
-    train.add_argument("--input", required=True, type=Path, help="the dry signal played into the pedal")
-    train.add_argument("--target", required=True, type=Path, help="the pedal's output, recorded")
+    train.add_argument("--input", type=Path, help="the dry signal played into the pedal")
+    train.add_argument("--target", type=Path, help="the pedal's output, recorded")
+    train.add_argument(
+        "--captures",
+        type=Path,
+        metavar="MANIFEST.json",
+        help="instead of --input/--target: the pedal recorded at several knob settings (see docs/capture.md)",
+    )
     train.add_argument("-o", "--output", required=True, type=Path, help="the preset to write (.nfx)")
     train.add_argument("--name", help="the preset's display name (default: the output file's name)")
     train.add_argument("--pedal", help="what was captured, said honestly (e.g. 'Ibanez TS9, serial …')")
@@ -88,22 +95,22 @@ def _knobs(pairs: list[str]) -> dict[str, float | str]:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .train import train
+    from .train import train, train_captures
 
+    one_pair = args.input is not None and args.target is not None and args.captures is None
+    if not one_pair and (args.captures is None or args.input is not None or args.target is not None):
+        raise ValueError("give --input and --target (one pair), or --captures (a pedal at several knob settings)")
+    if args.captures and args.knob:
+        raise ValueError("--knob records one setting's knobs; with --captures the manifest gives each capture's")
     settings = train_settings(args)
-    output = _output_path(args.output, (args.input, args.target))
-    run = train(
-        args.input,
-        args.target,
-        output,
-        settings,
-        name=args.name,
-        pedal=args.pedal,
-        knobs=_knobs(args.knob),
-        report_dir=args.report_dir,
-        resume=args.resume,
-        ignore_checks=args.ignore_checks,
-    )
+    common = {"name": args.name, "pedal": args.pedal, "report_dir": args.report_dir, "resume": args.resume}
+    common["ignore_checks"] = args.ignore_checks
+    if args.captures:
+        output = _output_path(args.output, (args.captures,))
+        run = train_captures(args.captures, output, settings, **common)
+    else:
+        output = _output_path(args.output, (args.input, args.target))
+        run = train(args.input, args.target, output, settings, knobs=_knobs(args.knob), **common)
     return 130 if run.result.stopped == "interrupted" else 0
 
 

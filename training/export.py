@@ -20,8 +20,10 @@ CHECK_SECONDS = 0.5
 
 
 def engine_mismatch(model: PedalNet, preset: Preset, x: np.ndarray) -> float:
-    """Largest |torch − numpy engine| over the output for `x` (both starting from silence)."""
-    expected = predict(model, x)
+    """Largest |torch − numpy engine| over the output for `x` (both starting from silence, knobs
+    at their defaults)."""
+    knobs = np.array([knob.scaled(knob.default) for knob in model.config.knobs], np.float32)
+    expected = predict(model, x, knobs=knobs)
     actual = preset.model.stream().process(np.asarray(x, np.float32))
     return float(np.max(np.abs(actual - expected), initial=0.0))
 

@@ -23,7 +23,7 @@ import torch
 
 from neuralfx.fileio import atomic_path
 
-from .data import DataError, TrainingData, TrainingWindows
+from .data import DataError, TrainingData, TrainingSet, TrainingWindows
 from .evaluate import validate
 from .loss import esr_grade, multi_resolution_stft, pooled_esr
 from .model import PedalNet
@@ -54,6 +54,7 @@ class TrainingResult:
     history: list[dict]
     step_losses: list[float]
     loss_name: str  # what step_losses measure
+    setting_esrs: list[float]  # the best model's ESR for each pair of `TrainingSet.validated`
     events: list[str] = field(default_factory=list)
     device: str = "cpu"
 
@@ -75,14 +76,14 @@ class Trainer:
 
     def __init__(
         self,
-        data: TrainingData,
+        data: TrainingData | TrainingSet,
         settings: TrainSettings,
         checkpoint_path: Path | None = None,
         log: Callable[[str], None] = say,
         progress: bool = True,
     ) -> None:
-        self.data, self.settings = data, settings
-        self.config = config = settings.model_config()
+        self.data, self.settings = TrainingSet.of(data), settings
+        self.config = config = settings.model_config(self.data.knobs)
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.log = log
         self.device = resolve_device(settings.device)
@@ -90,7 +91,7 @@ class Trainer:
         self.model = PedalNet(config).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.learning_rate)
         self.windows = TrainingWindows(
-            data, config.receptive_field, settings.window, settings.batch_size, settings.seed
+            self.data, config.receptive_field, settings.window, settings.batch_size, settings.seed
         )
         self.energy_floor = ENERGY_FLOOR * self.windows.mean_energy * settings.batch_size * settings.window
         self.total_steps = settings.epochs * self.windows.steps_per_epoch
@@ -109,6 +110,7 @@ class Trainer:
         self.best_esr = math.inf
         self.best_epoch = -1
         self.best_prediction = np.zeros(0, np.float32)
+        self.best_setting_esrs: list[float] = []
 
     # ---- schedule ---------------------------------------------------------------------------------------------
 
@@ -163,6 +165,7 @@ class Trainer:
             model=model,
             validation_esr=self.best_esr,
             validation_prediction=self.best_prediction,
+            setting_esrs=self.best_setting_esrs,
             best_epoch=self.best_epoch,
             epochs=self.epoch,
             steps=self.step,
@@ -181,11 +184,14 @@ class Trainer:
         s = self.settings
         losses: list[float] = []
         self.progress.start(f"epoch {self.epoch + 1}/{s.epochs}", self.windows.steps_per_epoch)
-        for inputs, targets in self.windows.batches(self.epoch):
+        for inputs, targets, knobs, weights in self.windows.batches(self.epoch):
             if s.time_budget_s and time.perf_counter() - started >= s.time_budget_s:
                 return "time budget", losses
             tick = time.perf_counter()
-            loss = self._step(torch.from_numpy(inputs).to(self.device), torch.from_numpy(targets).to(self.device))
+            tensors = [
+                None if a is None else torch.from_numpy(a).to(self.device) for a in (inputs, targets, knobs, weights)
+            ]
+            loss = self._step(*tensors)
             self.step_time_s += time.perf_counter() - tick
             self.elapsed_s = time.perf_counter() - started
             if loss is not None:
@@ -197,12 +203,14 @@ class Trainer:
             )
         return "epochs", losses
 
-    def _step(self, inputs: torch.Tensor, targets: torch.Tensor) -> float | None:
+    def _step(
+        self, inputs: torch.Tensor, targets: torch.Tensor, knobs: torch.Tensor, weights: torch.Tensor | None
+    ) -> float | None:
         """One optimiser step; None if the step was refused and the model rolled back."""
         for group in self.optimizer.param_groups:
             group["lr"] = self.learning_rate()
-        prediction = self.model(inputs)
-        loss = pooled_esr(prediction, targets, self.energy_floor)
+        prediction = self.model(inputs, knobs if knobs.shape[1] else None)
+        loss = pooled_esr(prediction, targets, self.energy_floor, weights)
         if self.settings.stft_weight:
             loss = loss + self.settings.stft_weight * multi_resolution_stft(prediction, targets)
         value = float(loss.detach())
@@ -244,10 +252,10 @@ class Trainer:
         return None
 
     def _end_epoch(self, started: float, losses: list[float]) -> None:
-        esr, prediction = validate(self.model, self.data)
+        esr, setting_esrs, prediction = validate(self.model, self.data)
         if not math.isfinite(esr):
             self._recover(f"the validation ESR is {esr}")
-        self._consider(self.epoch + 1, esr, prediction)
+        self._consider(self.epoch + 1, esr, setting_esrs, prediction)
         self.epoch += 1
         self.elapsed_s = time.perf_counter() - started
         record = {
@@ -267,9 +275,10 @@ class Trainer:
             f"{self.samples / max(self.step_time_s, 1e-9) / 1e3:.0f}k samples/s  {_clock(self.elapsed_s)}"
         )
 
-    def _consider(self, epoch: int, esr: float, prediction: np.ndarray) -> None:
+    def _consider(self, epoch: int, esr: float, setting_esrs: list[float], prediction: np.ndarray) -> None:
         if math.isfinite(esr) and esr < self.best_esr:
             self.best_esr, self.best_epoch, self.best_prediction = esr, epoch, prediction
+            self.best_setting_esrs = setting_esrs
             self.best_state = copy.deepcopy(self.model.state_dict())
 
     # ---- checkpoints ------------------------------------------------------------------------------------------
@@ -278,11 +287,11 @@ class Trainer:
     def fingerprint(self) -> str:
         """Identifies the data and model a checkpoint belongs to."""
         digest = hashlib.sha256()
-        digest.update(
-            repr((self.config.to_dict(), self.data.sample_rate, self.data.training, self.data.validation)).encode()
-        )
-        digest.update(self.data.input.tobytes())
-        digest.update(self.data.target.tobytes())
+        digest.update(repr(self.config.to_dict()).encode())
+        for pair in self.data.validated:
+            digest.update(repr((pair.sample_rate, pair.training, pair.validation, pair.knobs)).encode())
+            digest.update(pair.input.tobytes())
+            digest.update(pair.target.tobytes())
         return digest.hexdigest()
 
     def save_checkpoint(self) -> None:
@@ -344,6 +353,7 @@ _CHECKPOINTED = (
     "events",
     "best_esr",
     "best_epoch",
+    "best_setting_esrs",
 )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from neuralfx.fileio import read_capped
 from neuralfx.models import PedalNetConfig
+from neuralfx.models.pedalnet import CONDITIONINGS, Knob
 
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -34,6 +35,8 @@ class TrainSettings:
     kernel_size: int = _option(3, "convolution kernel size")
     dilation_depth: int = _option(8, "dilations 1, 2, 4 … 2^(depth−1) per stack")
     repeats: int = _option(3, "stacks of dilations (layers = depth × repeats)")
+    conditioning: str = _option("film", "how knobs enter the network (with --captures): film (gain and shift) or bias")
+    conditioning_width: int = _option(16, "width of the knobs' conditioning network")
     # The loop.
     epochs: int = _option(100, "most epochs to train (an epoch covers the training audio once)")
     time_budget_min: float | None = _option(None, "stop after this many minutes (validation included)", float)
@@ -53,7 +56,8 @@ class TrainSettings:
     validation_s: float | None = _option(None, "seconds held out from the end for validation (default 10 %%)", float)
 
     def __post_init__(self) -> None:
-        for name in ("channels", "kernel_size", "dilation_depth", "repeats", "epochs", "batch_size", "window"):
+        sizes = ("channels", "kernel_size", "dilation_depth", "repeats", "conditioning_width")
+        for name in (*sizes, "epochs", "batch_size", "window"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{flag(name)} must be at least 1, got {getattr(self, name)}")
         if self.patience < 1:
@@ -71,6 +75,8 @@ class TrainSettings:
             raise ValueError(f"--grad-clip must be positive, got {self.grad_clip:g}")
         if not self.stft_weight >= 0:
             raise ValueError(f"--stft-weight must be 0 (no STFT term) or more, got {self.stft_weight:g}")
+        if self.conditioning not in CONDITIONINGS:
+            raise ValueError(f"--conditioning must be one of {', '.join(CONDITIONINGS)}, got {self.conditioning!r}")
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"--threads must be at least 1, got {self.threads}")
 
@@ -84,11 +90,15 @@ class TrainSettings:
         esr = "pre-emphasised ESR"
         return f"{esr} + {self.stft_weight:g} × multi-resolution STFT" if self.stft_weight else esr
 
-    def model_config(self) -> PedalNetConfig:
+    def model_config(self, knobs: tuple[Knob, ...] = ()) -> PedalNetConfig:
+        """The network these settings train, taking `knobs` as inputs when given."""
         return PedalNetConfig(
             channels=self.channels,
             kernel_size=self.kernel_size,
             dilations=tuple(2**i for i in range(self.dilation_depth)) * self.repeats,
+            knobs=knobs,
+            conditioning=self.conditioning,
+            conditioning_width=self.conditioning_width,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -19,7 +19,8 @@ import torch
 import neuralfx
 from neuralfx.preset import Preset
 
-from .data import TrainingData, prepare_pair
+from .captures import read_captures
+from .data import TrainingSet, prepare_captures, prepare_pair
 from .export import export_preset
 from .loop import Trainer, TrainingResult
 from .progress import say
@@ -36,7 +37,7 @@ class TrainingRun:
     result: TrainingResult
     report: dict
     report_dir: Path
-    data: TrainingData
+    data: TrainingSet
 
 
 def train(
@@ -59,7 +60,7 @@ def train(
         settings: the training options (default: `TrainSettings()`).
         name: the preset's display name (default: the output file's name).
         pedal: what was captured, said honestly.
-        knobs: the pedal's knob settings at capture.
+        knobs: the pedal's knob settings at capture (recorded in the metadata).
         report_dir: where the report, plots and checkpoint go (default: beside the output).
         resume: continue from the report folder's checkpoint.
         ignore_checks: train even if the data checks fail.
@@ -67,22 +68,65 @@ def train(
         ValueError (DataError, PresetError): the files or settings are unusable.
     """
     settings = settings or TrainSettings()
-    input_path, target_path, output = Path(input_path), Path(target_path), Path(output)
+    input_path, target_path = Path(input_path), Path(target_path)
+    data = prepare_pair(input_path, target_path, settings.latency, settings.validation_s, ignore_checks)
+    sources = {"input": input_path.name, "target": target_path.name}
+    pedal = pedal or f"captured from {target_path.name}"
+    return _train(TrainingSet.of(data), sources, Path(output), settings, name, pedal, knobs, report_dir, resume, log)
+
+
+def train_captures(
+    manifest: str | Path,
+    output: str | Path,
+    settings: TrainSettings | None = None,
+    *,
+    name: str | None = None,
+    pedal: str | None = None,
+    report_dir: str | Path | None = None,
+    resume: bool = False,
+    ignore_checks: bool = False,
+    log: Callable[[str], None] = say,
+) -> TrainingRun:
+    """Train a preset with knobs on a pedal captured at several settings (a manifest, see
+    `neuralfx_training.captures`): the network takes the knobs' positions as inputs. Arguments
+    as for `train`."""
+    settings = settings or TrainSettings()
+    captures = read_captures(manifest)
+    data = prepare_captures(captures, settings.latency, settings.validation_s, ignore_checks)
+    sources = {"captures": Path(manifest).name, "settings": len(data.pairs), "unseen_settings": len(data.unseen)}
+    pedal = pedal or f"captured at {len(captures.captures)} settings ({Path(manifest).name})"
+    return _train(data, sources, Path(output), settings, name, pedal, None, report_dir, resume, log)
+
+
+def _train(
+    data: TrainingSet,
+    sources: dict,
+    output: Path,
+    settings: TrainSettings,
+    name: str | None,
+    pedal: str,
+    knobs: dict[str, float | str] | None,
+    report_dir: str | Path | None,
+    resume: bool,
+    log: Callable[[str], None],
+) -> TrainingRun:
     report_dir = Path(report_dir) if report_dir else output.with_name(output.stem + ".training")
     if settings.threads:
         torch.set_num_threads(settings.threads)
-
-    data = prepare_pair(input_path, target_path, settings.latency, settings.validation_s, ignore_checks)
-    alignment, summary = data.alignment, data.summary()
-    config = settings.model_config()
-    log(f"latency: the target lags the input by {alignment.delay_samples} samples ({alignment.method})")
-    for finding in data.findings:
-        log(f"{finding.severity}: {finding.message}")
-    if data.self_esr is not None:
-        log(f"self-ESR of the two validation passes: {data.self_esr:.5f}")
+    summary = data.summary()
+    config = settings.model_config(data.knobs)
+    for pair in data.validated:
+        at = f" ({pair.setting})" if pair.setting else ""
+        alignment = pair.alignment
+        log(f"latency{at}: the target lags the input by {alignment.delay_samples} samples ({alignment.method})")
+        for finding in pair.findings:
+            log(f"{finding.severity}{at}: {finding.message}")
+        if pair.self_esr is not None:
+            log(f"self-ESR of the two validation passes{at}: {pair.self_esr:.5f}")
     log(
         f"training on {summary['training_s']:.1f} s, validating on {summary['validation_s']:.1f} s; "
         f"{config.num_parameters()} parameters, receptive field {config.receptive_field} samples"
+        + (f"; knobs {', '.join(k.name for k in data.knobs)}, {len(data.pairs)} settings" if data.knobs else "")
     )
 
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -93,15 +137,12 @@ def train(
         f"stopped: {result.stopped}"
     )
 
+    first = data.pairs[0].alignment
     provenance = {
         "trainer": "neuralfx train",
-        "data": {
-            "input": input_path.name,
-            "target": target_path.name,
-            **{key: summary[key] for key in ("training_s", "validation_s", "sample_rate")},
-        },
-        "latency_samples": alignment.delay_samples,
-        "latency_method": alignment.method,
+        "data": {**sources, **{key: summary[key] for key in ("training_s", "validation_s", "sample_rate")}},
+        "latency_samples": first.delay_samples,
+        "latency_method": first.method,
         "validation_esr_measured_on": data.validation_description,
         "epochs": result.epochs,
         "best_epoch": result.best_epoch,
@@ -117,7 +158,7 @@ def train(
         data.sample_rate,
         output,
         name=name or output.stem,
-        pedal=pedal or f"captured from {target_path.name}",
+        pedal=pedal,
         knobs=dict(knobs or {}),
         validation_esr=result.validation_esr,
         provenance=provenance,
