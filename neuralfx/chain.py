@@ -174,6 +174,15 @@ class Chain(MutableSequence):
             self._segments = segments
         return self._segments
 
+    def set_parameter(self, name: str, value: Any) -> None:
+        """Set a neural-pedal parameter (`mix`, a model's `drive`...) on every neural pedal of the
+        chain that has it. Raises ValueError when none has it, or the value is out of range."""
+        pedals = [e for e in self._effects if isinstance(e, NeuralPedal) and name in e.parameters()]
+        if not pedals:
+            raise ValueError(f"no neural pedal of this chain has a parameter {name!r}")
+        for pedal in pedals:
+            pedal.set_parameter(name, value)
+
     # --- chain files ----------------------------------------------------------------------
     def to_dict(self, base_dir: str | Path | None = None) -> dict:
         """The chain file's content. Presets in a preset folder are saved by name; others by

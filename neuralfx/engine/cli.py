@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..console import add_set_option
 from .settings import add_flags
 
 
@@ -22,6 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     program.add_argument("--preset", help="preset name or .nfx path to play")
     program.add_argument("--chain", help="chain file (JSON, see `Chain.save`) to play")
     parser.add_argument("--presets", nargs="+", metavar="PRESET", help="preset slots for MIDI next/previous/PC")
+    add_set_option(parser)
     add_flags(parser)
     parser.add_argument("--record", help="record the output to this .wav or .flac file")
     parser.add_argument("--midi-map", help="MIDI map JSON file (default: CC102 toggles bypass, PC n → slot n)")
@@ -33,6 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _live(args: argparse.Namespace) -> int:
+    from ..chain import Chain
     from ..midi import MidiMap
     from .controller import LiveEngine
     from .events import EngineError
@@ -46,9 +49,14 @@ def _live(args: argparse.Namespace) -> int:
     if args.presets:
         engine.set_presets(args.presets)
     if args.preset:
-        engine.load_preset(args.preset)
+        engine.load_preset(args.preset, **dict(args.set))
     elif args.chain:
-        engine.load_chain(args.chain)
+        chain = Chain.load(args.chain)
+        for name, value in args.set:
+            chain.set_parameter(name, value)
+        engine.load_chain(chain, name=Path(args.chain).stem)
+    elif args.set:
+        raise ValueError("--set needs --preset or --chain: it sets their neural pedals' parameters")
     if args.midi_map or args.midi_channel is not None:
         midi_map = MidiMap.from_dict(_read_json(args.midi_map), args.midi_map) if args.midi_map else MidiMap.default()
         if args.midi_channel is not None:

@@ -181,9 +181,10 @@ class LiveEngine:
         return self._meters.scope(samples) if self._meters is not None else np.zeros(samples, np.float32)
 
     # --- commands ---------------------------------------------------------------------------
-    def load_preset(self, name_or_path: str | Path) -> None:
-        """Play a preset (name or path) on its own, crossfading from what plays now."""
-        self._load(ProgramSource.of_preset(name_or_path))
+    def load_preset(self, name_or_path: str | Path, **parameters: float) -> None:
+        """Play a preset (name or path) on its own, crossfading from what plays now; `parameters`
+        set the pedal's (input_gain_db, a knob such as drive...)."""
+        self._load(ProgramSource.of_preset(name_or_path, **parameters))
 
     def load_chain(self, chain: Chain | dict | str | Path, name: str | None = None) -> None:
         """Play a chain (a Chain, a `Chain.to_dict()` dict or a chain file), crossfading from

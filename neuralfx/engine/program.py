@@ -51,10 +51,11 @@ class ProgramSource:
         return cls(name or chain_name(chain), chain_dict, presets)
 
     @classmethod
-    def of_preset(cls, name_or_path: str | Path) -> ProgramSource:
-        """A program playing one preset (a name or a path)."""
+    def of_preset(cls, name_or_path: str | Path, **parameters: float) -> ProgramSource:
+        """A program playing one preset (a name or a path), with its parameters (e.g. drive=7)."""
         preset = load_preset(name_or_path)
-        return dataclasses.replace(cls.of(Chain([NeuralPedal(preset)]), preset.name), source=str(name_or_path))
+        chain = Chain([NeuralPedal(preset, **parameters)])
+        return dataclasses.replace(cls.of(chain, preset.name), source=str(name_or_path))
 
     def chain(self) -> Chain:
         return Chain.from_dict(self.chain_dict, source=self.name, presets=self.presets)

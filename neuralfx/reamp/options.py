@@ -16,6 +16,7 @@ from typing import Any
 import soundfile as sf
 
 from ..chain import Chain
+from ..console import add_set_option
 from ..pedal import NeuralPedal
 from ..preset import PresetError, load_preset, preset_path
 from .render import FORMAT_SUFFIXES, RenderSettings
@@ -35,22 +36,29 @@ class EffectSource:
 
     kind: str  # "preset" or "chain"
     path: Path
+    parameters: tuple[tuple[str, float], ...] = ()  # --set NAME=VALUE, in order
 
     def load(self) -> Any:
-        return NeuralPedal(load_preset(self.path)) if self.kind == "preset" else Chain.load(self.path)
+        effect = NeuralPedal(load_preset(self.path)) if self.kind == "preset" else Chain.load(self.path)
+        for name, value in self.parameters:
+            effect.set_parameter(name, value)
+        return effect
 
 
 def effect_from_args(args: argparse.Namespace) -> tuple[EffectSource, Any, str]:
     """(source, the loaded effect, a fingerprint of every file it is made of)."""
     try:
+        parameters = tuple(args.set)
         if args.preset:
-            source = EffectSource("preset", preset_path(args.preset).resolve())
+            source = EffectSource("preset", preset_path(args.preset).resolve(), parameters)
         else:
-            source = EffectSource("chain", Path(args.chain).resolve())
+            source = EffectSource("chain", Path(args.chain).resolve(), parameters)
         effect = source.load()
     except (PresetError, ValueError, OSError) as exc:
         raise UsageError(str(exc)) from None
     digest = hashlib.sha256(source.kind.encode())
+    if source.parameters:
+        digest.update(repr(source.parameters).encode())
     digest.update(source.path.read_bytes())
     for pedal in effect if isinstance(effect, Chain) else []:
         if isinstance(pedal, NeuralPedal):
@@ -62,6 +70,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     effect = parser.add_mutually_exclusive_group(required=True)
     effect.add_argument("--preset", metavar="NAME|PATH", help="a preset name or .nfx file")
     effect.add_argument("--chain", metavar="CHAIN.json", help="a chain file (see neuralfx.Chain.save)")
+    add_set_option(parser)
     parser.add_argument(
         "--tail", type=non_negative_float, default=0.0, metavar="SECONDS", help="ring-out appended after the input"
     )
