@@ -34,7 +34,8 @@ from .models.pedalnet import ARCHITECTURE, PedalNetConfig, PedalNetModel, valida
 FORMAT = "neuralfx.preset"
 FORMAT_VERSION = 2  # 2 added the optional NAM-style metadata fields (gear_type...)
 SUFFIX = ".nfx"
-PRESET_SUFFIXES = (SUFFIX,)
+NAM_SUFFIX = ".nam"  # NAM models, read by neuralfx.nam
+PRESET_SUFFIXES = (SUFFIX, NAM_SUFFIX)
 """Files the preset folders list and a preset name may stand for."""
 MAX_PRESET_BYTES = 64 * 1024 * 1024
 """The largest preset file read (the 24×16 PedalNet is 170 kB)."""
@@ -132,6 +133,10 @@ def preset_path(name_or_path: str | Path) -> Path:
 def load_preset(name_or_path: str | Path) -> Preset:
     """Load a preset from a file path, or by name from the preset folders (see `preset_dirs`)."""
     path = preset_path(name_or_path)
+    if path.suffix.lower() == NAM_SUFFIX:
+        from .nam import load_nam
+
+        return load_nam(path)
     try:
         check_regular_file(path, MAX_PRESET_BYTES, "a preset")
         with path.open("rb") as file:
