@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import read_capped
+from ..fileio import check_regular_file
 from ..preset import MAX_RECEPTIVE_FIELD, Preset, PresetError, PresetMetadata
 from .fields import Node
 from .metadata import nam_metadata
@@ -44,7 +44,7 @@ def load_nam(path: str | Path) -> Preset:
     """Read a .nam file; raises PresetError naming the file and the problem."""
     path = Path(path)
     try:
-        data = read_capped(path, MAX_NAM_BYTES, "a NAM model")
+        data = _read(path)
     except OSError as exc:
         raise PresetError(path, f"cannot read the file ({exc.strerror or exc})") from None
     except ValueError as exc:
@@ -55,6 +55,16 @@ def load_nam(path: str | Path) -> Preset:
     except ValueError as exc:
         raise PresetError(path, str(exc)) from None
     return Preset(model, sample_rate, metadata, path)
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes; refused before opening when it is not a regular file of at most MAX_NAM_BYTES."""
+    size = check_regular_file(path, MAX_NAM_BYTES, "a NAM model")
+    with open(path, "rb") as file:
+        data = file.read(size + 1)  # no bigger buffer than the file (read_capped's would be MAX_NAM_BYTES)
+    if len(data) > size:
+        raise ValueError("the file grew while it was read")
+    return data
 
 
 def parse_json(data: bytes) -> object:
@@ -128,7 +138,8 @@ def checked_weights(root: Node, expected: int) -> np.ndarray:
         wide = np.asarray(values, dtype=np.float64)
     except OverflowError:
         raise node.fail("a weight is too large") from None
-    weights = wide.astype(np.float32)
+    with np.errstate(over="ignore"):  # too large for float32: infinite, refused below
+        weights = wide.astype(np.float32)
     if not np.all(np.isfinite(weights)):
         index = int(np.flatnonzero(~np.isfinite(weights))[0])
         raise node.fail(f"weight {index} is {values[index]!r}: weights must be finite float32 numbers")
