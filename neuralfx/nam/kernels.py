@@ -12,12 +12,13 @@ Why the loops look the way they do:
 - Inner loops run over time with contiguous rows (channel-major layout), so LLVM vectorises
   them; every row is a slice, because indexing with `base + t` keeps numba's negative-index
   check and stops vectorisation.
-- A convolution is a sum of "terms" (an input row, shifted by its tap's lookback, times a
-  weight). `_accumulate` adds four terms into up to four output rows per pass: each loaded
-  input vector feeds 16 multiply-adds, and each output row is loaded and stored once per four
-  terms instead of once per term.
+- A convolution (with its bias and input mixin) is a sum of "terms": input rows, each shifted
+  by its tap's lookback (a row of ones carries the bias), times weights. `_accumulate` adds
+  four terms into four output rows per pass: each loaded input vector feeds 16 multiply-adds,
+  and each output row is loaded and stored once per four terms. Rows and terms are padded to
+  multiples of four with zero weights, so there are no remainder loops.
 - Activations are written with arithmetic only (no libm calls), so they vectorise too. tanh is
-  our own float32 implementation, as accurate as libm's tanhf (max error 1.4 ulp, see `_tanh`);
+  our own float32 implementation, as accurate as libm's tanhf (max error 1.3 ulp, see `_tanh`);
   sigmoid(x) = (1 + tanh(x/2)) / 2.
 - `error_model="numpy"` drops the Python zero-division checks that block vectorisation;
   fastmath only allows FMA contraction, reciprocal division and signed-zero freedom (no
@@ -25,8 +26,6 @@ Why the loops look the way they do:
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numba import njit
@@ -36,12 +35,13 @@ _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"cont
 # ---- op table (int64 rows of OP_FIELDS) ----
 OP_FIELDS = 12
 # every op: [code, dst_space, dst_base, dst_stride, rows, a, b, c, d, e, f, g]
-# spaces: rows in `work` (base + r·stride) or in `state` (base + r·stride + chunk position)
+# spaces: work rows (at base + r·stride in `mem`) or state rows (at base + r·stride + state base
+# + chunk position): space is 0 or 1, so an address is base + space · shift, without a branch
 WORK, STATE = 0, 1
 ZERO = 0  # dst ← 0
-BIAS = 1  # dst[r] ← (e = 1: dst[r] +) w[a + r] (a ≥ 0) + w[b + r] · src row (b ≥ 0; src = space c, base d)
-ACCUM = 2  # dst[r] += Σ_j w[a + r·b + j] · src[terms[d + j] + t] (b terms, src space c)
-ACT = 3  # dst ← act(dst): activation a, ACT_PARAMS parameters at w[b] (c = 1: a parameter set per row)
+ACCUM = 2  # dst (+)= W · terms: W at w[a] (rows × b, row-major), terms[d : d + b]; e = 1: overwrite
+ACT = 3  # dst ← act(dst): activation a, ACT_PARAMS parameters at w[b] (c = 1: a set per row);
+#           g = 1: also add the result into rows (space d, base e, stride f)
 MUL = 4  # dst[r] *= src[r] (src space a, base b, stride c)
 BLEND = 5  # dst[r] ← pre + alpha · (dst − pre) (pre: space a, base b, stride c; alpha: space d, base e, stride f)
 ADD = 6  # dst[r] += src[r] (src space a, base b, stride c)
@@ -49,13 +49,14 @@ COPY = 7  # dst[r] ← src[r] (src space a, base b, stride c)
 SCALE = 8  # dst ← w[a] · dst
 OUTPUT = 9  # out ← dst row 0
 ACT_PARAMS = 4  # parameters stored per activation (unused ones are 0)
+TILE = 4  # ACCUM rows and terms come in multiples of this
 
 # ---- activations (codes shared with neuralfx.nam.activations) ----
 IDENTITY, TANH, FAST_TANH, HARDTANH, RELU, LEAKY_RELU, SIGMOID, SILU, HARDSWISH, LEAKY_HARDTANH, SOFTSIGN = range(11)
 
 # ---- cursor (int64, per stream) ----
-POSITION, ROOM, CHUNK = 0, 1, 2
-CURSOR_FIELDS = 3
+POSITION, ROOM, CHUNK, STATE_BASE = 0, 1, 2, 3
+CURSOR_FIELDS = 4
 
 # ---- tanh: our own float32 coefficients, fitted by weighted least squares on Chebyshev nodes
 # (near-minimax; benchmarks/nam_tanh.py refits and checks them) ----
@@ -79,21 +80,34 @@ _E0, _E1, _E2, _E3, _E4 = (
 _LOG2E = _F(1.4426950408889634)
 _LN2_HI = _F(0.693359375)  # exact in float32: n·LN2_HI has no rounding error for |n| < 2^9
 _LN2_LO = _F(-2.1219444e-4)
+_ROUND = _F(12582912.0)  # 1.5·2^23: adding it rounds to an integer, kept in the low mantissa bits
+_ROUND_BITS = np.int32(0x4B400000)  # its bit pattern
 _TANH_LIMIT = _F(9.0)  # tanh(9) rounds to 1 in float32
 
 
 @njit(inline="always", **_JIT)
 def _tanh(v):
+    """tanh in float32, within 1.3 ulp (libm's tanhf: 1.4), arithmetic only (vectorises).
+
+    |v| < 0.625: an odd polynomial; above, 1 − 2/(1 + e^(2|v|)) with e^y = 2^n · e^r. n is
+    rounded with the 1.5·2^23 trick (its bits give 2^n without a float→int conversion) and
+    the polynomials use Estrin's scheme: both shorten the dependency chain, which is what an
+    LSTM waits on.
+    """
     a = v if v >= 0 else -v
     a = a if a < _TANH_LIMIT else _TANH_LIMIT
     s = v * v
-    small = v + v * s * (_P0 + s * (_P1 + s * (_P2 + s * (_P3 + s * _P4))))
+    s2 = s * s
+    small = v + (v * s) * ((_P0 + s * _P1) + s2 * (_P2 + s * _P3 + s2 * _P4))
     y = a + a
-    n = np.float32(math.floor(y * _LOG2E + np.float32(0.5)))
+    rounded = y * _LOG2E + _ROUND
+    n = rounded - _ROUND
     r = (y - n * _LN2_HI) - n * _LN2_LO
-    e = np.float32(1.0) + r + r * r * (_E0 + r * (_E1 + r * (_E2 + r * (_E3 + r * _E4))))
-    e = e * np.int32((np.int32(n) + np.int32(127)) << np.int32(23)).view(np.float32)
-    large = np.float32(1.0) - np.float32(2.0) / (np.float32(1.0) + e)
+    r2 = r * r
+    e = (np.float32(1.0) + r) + r2 * ((_E0 + r * _E1) + r2 * ((_E2 + r * _E3) + r2 * _E4))
+    exponent = np.int32(np.float32(rounded).view(np.int32) - _ROUND_BITS + np.int32(127))  # numba widens int32 sums
+    two_n = np.int32(exponent << np.int32(23)).view(np.float32)
+    large = np.float32(1.0) - np.float32(2.0) / (np.float32(1.0) + e * two_n)
     large = large if v >= 0 else -large
     return small if a < np.float32(_SMALL) else large
 
@@ -171,190 +185,107 @@ def activate(row, code, p0, p1, p2, p3):
 
 
 @njit(**_JIT)
-def _accumulate(dst, dst_base, dst_stride, rows, w, w_base, terms_count, src, terms, first_term, shift, n):
-    """dst[r, t] += Σ_j w[w_base + r·terms_count + j] · src[terms[first_term + j] + shift + t].
+def _accumulate(mem, dst, dst_stride, rows, w, w_base, count, terms, first, shift, n, overwrite):
+    """mem[dst + r·dst_stride + t] (+)= Σ_j w[w_base + r·count + j] · term_j[t], r < rows, j < count.
 
-    Rows go four (then two, then one) at a time and terms four at a time, so that each
-    loaded input vector feeds several multiply-adds and each output row is loaded and stored
-    once per four terms.
+    Term j is the row at mem[terms[first + j, 0] + shift · terms[first + j, 1]] (state rows move
+    with the chunk's position). `rows` and `count` are multiples of 4 (the program pads with zero
+    weights), so every pass adds four terms into four rows: each loaded input vector feeds 16
+    multiply-adds, and each output row is loaded and stored once per four terms. With
+    `overwrite` the first pass writes the rows instead of adding to them.
     """
-    j_count = terms_count
-    r = 0
-    while r + 4 <= rows:
-        o = dst_base + r * dst_stride
-        d0 = dst[o : o + n]
-        d1 = dst[o + dst_stride : o + dst_stride + n]
-        d2 = dst[o + 2 * dst_stride : o + 2 * dst_stride + n]
-        d3 = dst[o + 3 * dst_stride : o + 3 * dst_stride + n]
-        w0 = w_base + r * j_count
-        w1 = w0 + j_count
-        w2 = w1 + j_count
-        w3 = w2 + j_count
-        j = 0
-        while j + 4 <= j_count:
-            k = terms[first_term + j] + shift
-            s0 = src[k : k + n]
-            k = terms[first_term + j + 1] + shift
-            s1 = src[k : k + n]
-            k = terms[first_term + j + 2] + shift
-            s2 = src[k : k + n]
-            k = terms[first_term + j + 3] + shift
-            s3 = src[k : k + n]
+    for r in range(0, rows, 4):
+        o = dst + r * dst_stride
+        d0 = mem[o : o + n]
+        d1 = mem[o + dst_stride : o + dst_stride + n]
+        d2 = mem[o + 2 * dst_stride : o + 2 * dst_stride + n]
+        d3 = mem[o + 3 * dst_stride : o + 3 * dst_stride + n]
+        w0 = w_base + r * count
+        w1 = w0 + count
+        w2 = w1 + count
+        w3 = w2 + count
+        for j in range(0, count, 4):
+            k = first + j
+            o0 = terms[k, 0] + shift * terms[k, 1]
+            o1 = terms[k + 1, 0] + shift * terms[k + 1, 1]
+            o2 = terms[k + 2, 0] + shift * terms[k + 2, 1]
+            o3 = terms[k + 3, 0] + shift * terms[k + 3, 1]
+            s0 = mem[o0 : o0 + n]
+            s1 = mem[o1 : o1 + n]
+            s2 = mem[o2 : o2 + n]
+            s3 = mem[o3 : o3 + n]
             a0, a1, a2, a3 = w[w0 + j], w[w0 + j + 1], w[w0 + j + 2], w[w0 + j + 3]
             b0, b1, b2, b3 = w[w1 + j], w[w1 + j + 1], w[w1 + j + 2], w[w1 + j + 3]
             c0, c1, c2, c3 = w[w2 + j], w[w2 + j + 1], w[w2 + j + 2], w[w2 + j + 3]
             e0, e1, e2, e3 = w[w3 + j], w[w3 + j + 1], w[w3 + j + 2], w[w3 + j + 3]
-            for t in range(n):
-                x0 = s0[t]
-                x1 = s1[t]
-                x2 = s2[t]
-                x3 = s3[t]
-                d0[t] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
-                d1[t] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
-                d2[t] += c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
-                d3[t] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
-            j += 4
-        while j < j_count:
-            k = terms[first_term + j] + shift
-            s0 = src[k : k + n]
-            a0, b0, c0, e0 = w[w0 + j], w[w1 + j], w[w2 + j], w[w3 + j]
-            for t in range(n):
-                x0 = s0[t]
-                d0[t] += a0 * x0
-                d1[t] += b0 * x0
-                d2[t] += c0 * x0
-                d3[t] += e0 * x0
-            j += 1
-        r += 4
-    while r + 2 <= rows:
-        o = dst_base + r * dst_stride
-        d0 = dst[o : o + n]
-        d1 = dst[o + dst_stride : o + dst_stride + n]
-        w0 = w_base + r * j_count
-        w1 = w0 + j_count
-        j = 0
-        while j + 4 <= j_count:
-            k = terms[first_term + j] + shift
-            s0 = src[k : k + n]
-            k = terms[first_term + j + 1] + shift
-            s1 = src[k : k + n]
-            k = terms[first_term + j + 2] + shift
-            s2 = src[k : k + n]
-            k = terms[first_term + j + 3] + shift
-            s3 = src[k : k + n]
-            a0, a1, a2, a3 = w[w0 + j], w[w0 + j + 1], w[w0 + j + 2], w[w0 + j + 3]
-            b0, b1, b2, b3 = w[w1 + j], w[w1 + j + 1], w[w1 + j + 2], w[w1 + j + 3]
-            for t in range(n):
-                x0 = s0[t]
-                x1 = s1[t]
-                x2 = s2[t]
-                x3 = s3[t]
-                d0[t] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
-                d1[t] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
-            j += 4
-        while j < j_count:
-            k = terms[first_term + j] + shift
-            s0 = src[k : k + n]
-            a0, b0 = w[w0 + j], w[w1 + j]
-            for t in range(n):
-                x0 = s0[t]
-                d0[t] += a0 * x0
-                d1[t] += b0 * x0
-            j += 1
-        r += 2
-    while r < rows:
-        o = dst_base + r * dst_stride
-        d0 = dst[o : o + n]
-        w0 = w_base + r * j_count
-        j = 0
-        while j + 4 <= j_count:
-            k = terms[first_term + j] + shift
-            s0 = src[k : k + n]
-            k = terms[first_term + j + 1] + shift
-            s1 = src[k : k + n]
-            k = terms[first_term + j + 2] + shift
-            s2 = src[k : k + n]
-            k = terms[first_term + j + 3] + shift
-            s3 = src[k : k + n]
-            a0, a1, a2, a3 = w[w0 + j], w[w0 + j + 1], w[w0 + j + 2], w[w0 + j + 3]
-            for t in range(n):
-                d0[t] += a0 * s0[t] + a1 * s1[t] + a2 * s2[t] + a3 * s3[t]
-            j += 4
-        while j < j_count:
-            k = terms[first_term + j] + shift
-            s0 = src[k : k + n]
-            a0 = w[w0 + j]
-            for t in range(n):
-                d0[t] += a0 * s0[t]
-            j += 1
-        r += 1
-
-
-@njit(inline="always", **_JIT)
-def _space(space, work, state):
-    return state if space == STATE else work
+            if overwrite and j == 0:
+                for t in range(n):
+                    x0 = s0[t]
+                    x1 = s1[t]
+                    x2 = s2[t]
+                    x3 = s3[t]
+                    d0[t] = a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
+                    d1[t] = b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
+                    d2[t] = c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
+                    d3[t] = e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
+            else:
+                for t in range(n):
+                    x0 = s0[t]
+                    x1 = s1[t]
+                    x2 = s2[t]
+                    x3 = s3[t]
+                    d0[t] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
+                    d1[t] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
+                    d2[t] += c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
+                    d3[t] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
 
 
 @njit(**_JIT)
-def _rewind(state, buffers, position):
+def _rewind(mem, buffers, shift, position):
     """Move each buffer's last `lookback` columns (before `position`) to its start."""
     for b in range(buffers.shape[0]):
         base, stride, rows, lookback = buffers[b, 0], buffers[b, 1], buffers[b, 2], buffers[b, 3]
         for r in range(rows):
-            row = base + r * stride
+            row = shift + base + r * stride
             for j in range(lookback):  # ascending: the destination is never ahead of the source
-                state[row + j] = state[row + position + j]
+                mem[row + j] = mem[row + position + j]
 
 
 @njit(**_JIT)
-def _run_ops(ops, terms, w, state, work, position, out, n):
+def _run_ops(ops, terms, w, mem, shift, out, n):
+    """One chunk: every op in order. `shift` is where state rows sit in `mem` for this chunk."""
     for i in range(ops.shape[0]):
         code = ops[i, 0]
-        dst_space, dst_base, dst_stride, rows = ops[i, 1], ops[i, 2], ops[i, 3], ops[i, 4]
-        a, b, c, d, e, f = ops[i, 5], ops[i, 6], ops[i, 7], ops[i, 8], ops[i, 9], ops[i, 10]
-        dst = _space(dst_space, work, state)
-        if dst_space == STATE:
-            dst_base += position
+        dst = ops[i, 2] + shift * ops[i, 1]
+        dst_stride, rows = ops[i, 3], ops[i, 4]
+        a, b, c, d, e, f, g = ops[i, 5], ops[i, 6], ops[i, 7], ops[i, 8], ops[i, 9], ops[i, 10], ops[i, 11]
         if code == ACCUM:
-            src = _space(c, work, state)
-            _accumulate(dst, dst_base, dst_stride, rows, w, a, b, src, terms, d, position if c == STATE else 0, n)
+            _accumulate(mem, dst, dst_stride, rows, w, a, b, terms, d, shift, n, e == 1)
         elif code == ACT:
+            skip = e + shift * d
             for r in range(rows):
-                o = dst_base + r * dst_stride
+                o = dst + r * dst_stride
+                row = mem[o : o + n]
                 p = b + ACT_PARAMS * r if c == 1 else b
-                activate(dst[o : o + n], a, w[p], w[p + 1], w[p + 2], w[p + 3])
-        elif code == BIAS:
-            src = _space(c, work, state)
-            so = d + (position if c == STATE else 0)
-            cond = src[so : so + n]
-            for r in range(rows):
-                o = dst_base + r * dst_stride
-                row = dst[o : o + n]
-                bias = w[a + r] if a >= 0 else np.float32(0.0)
-                m = w[b + r] if b >= 0 else np.float32(0.0)
-                if e == 1:
+                activate(row, a, w[p], w[p + 1], w[p + 2], w[p + 3])
+                if g == 1:  # and add the result into the head sum (a layer's skip output)
+                    so = skip + r * f
+                    into = mem[so : so + n]
                     for t in range(n):
-                        row[t] += bias + m * cond[t]
-                elif b >= 0:
-                    for t in range(n):
-                        row[t] = bias + m * cond[t]
-                else:
-                    for t in range(n):
-                        row[t] = bias
+                        into[t] += row[t]
         elif code == ZERO:
             for r in range(rows):
-                o = dst_base + r * dst_stride
-                row = dst[o : o + n]
+                o = dst + r * dst_stride
+                row = mem[o : o + n]
                 for t in range(n):
                     row[t] = 0.0
         elif code == ADD or code == COPY or code == MUL:
-            src = _space(a, work, state)
-            sb = b + (position if a == STATE else 0)
+            src = b + shift * a
             for r in range(rows):
-                o = dst_base + r * dst_stride
-                row = dst[o : o + n]
-                so = sb + r * c
-                other = src[so : so + n]
+                o = dst + r * dst_stride
+                row = mem[o : o + n]
+                so = src + r * c
+                other = mem[so : so + n]
                 if code == ADD:
                     for t in range(n):
                         row[t] += other[t]
@@ -365,118 +296,153 @@ def _run_ops(ops, terms, w, state, work, position, out, n):
                     for t in range(n):
                         row[t] *= other[t]
         elif code == BLEND:
-            pre_src = _space(a, work, state)
-            alpha_src = _space(d, work, state)
-            pb = b + (position if a == STATE else 0)
-            ab = e + (position if d == STATE else 0)
+            pre_at = b + shift * a
+            alpha_at = e + shift * d
             for r in range(rows):
-                o = dst_base + r * dst_stride
-                row = dst[o : o + n]
-                pre = pre_src[pb + r * c : pb + r * c + n]
-                alpha = alpha_src[ab + r * f : ab + r * f + n]
+                o = dst + r * dst_stride
+                row = mem[o : o + n]
+                pre = mem[pre_at + r * c : pre_at + r * c + n]
+                alpha = mem[alpha_at + r * f : alpha_at + r * f + n]
                 for t in range(n):
                     row[t] = pre[t] + alpha[t] * (row[t] - pre[t])
         elif code == SCALE:
             s = w[a]
             for r in range(rows):
-                o = dst_base + r * dst_stride
-                row = dst[o : o + n]
+                o = dst + r * dst_stride
+                row = mem[o : o + n]
                 for t in range(n):
                     row[t] *= s
         elif code == OUTPUT:
-            row = dst[dst_base : dst_base + n]
+            row = mem[dst : dst + n]
             for t in range(n):
                 out[t] = row[t]
 
 
 @njit(
-    "void(float32[::1], float32[::1], float32[::1], int64[:, ::1], int64[::1], int64[:, ::1], "
-    "float32[::1], float32[::1], int64[::1])",
+    "void(float32[::1], float32[::1], float32[::1], int64[:, ::1], int64[:, ::1], int64[:, ::1], "
+    "float32[::1], int64[::1])",
     **_JIT,
 )
-def run_program(x, out, weights, ops, terms, buffers, state, work, cursor):
+def run_program(x, out, weights, ops, terms, buffers, mem, cursor):
     """Process x (n,) into out (n,) in chunks of at most cursor[CHUNK] samples.
 
-    The input chunk is copied to work row 0; the ops then run in order. `buffers` rows are
-    (base, stride, rows, lookback) of every history buffer in `state`: when the next chunk
-    does not fit before cursor[ROOM], each keeps its last `lookback` columns and the position
-    goes back to 0.
+    `mem` holds the work rows (from 0) and then the state (from cursor[STATE_BASE]). The input
+    chunk is copied to mem row 0; the ops then run in order. `terms` rows are (offset, space)
+    of each row an ACCUM reads. `buffers` rows are (base, stride, rows, lookback) of every
+    history buffer in the state: when the next chunk does not fit before cursor[ROOM], each
+    keeps its last `lookback` columns and the position goes back to 0.
     """
     total = x.shape[0]
     chunk = cursor[CHUNK]
     room = cursor[ROOM]
+    state = cursor[STATE_BASE]
     start = 0
     while start < total:
         n = min(chunk, total - start)
         position = cursor[POSITION]
         if position + n > room:
-            _rewind(state, buffers, position)
+            _rewind(mem, buffers, state, position)
             position = 0
         for t in range(n):
-            work[t] = x[start + t]
-        _run_ops(ops, terms, weights, state, work, position, out[start : start + n], n)
+            mem[t] = x[start + t]
+        _run_ops(ops, terms, weights, mem, state + position, out[start : start + n], n)
         cursor[POSITION] = position + n
         start += n
 
 
 # ---- LSTM ----
-# layout (int64): [layers, input_size, hidden, gate_rows (4·hidden padded to 16)]
+# layout (int64): [layers, input_size, hidden, gate_rows (4·hidden padded to 16), chunk]
 # weights per layer: W (inputs + hidden, gate_rows) input-major, then bias (gate_rows), in the
 # order i, f, g, o with the i, f, o rows halved (σ(x) = (1 + tanh(x/2)) / 2); then the head
 # (hidden) and its bias (1).
-# state per layer: h (hidden), c (hidden), then scratch: gates (gate_rows), tanh(c) (gate_rows).
-LSTM_LAYERS, LSTM_INPUTS, LSTM_HIDDEN, LSTM_GATE_ROWS = range(4)
+# state: per layer h (hidden) and c (hidden); then scratch: gates (gate_rows), tanh(c)
+# (gate_rows), and the layer outputs of one chunk (chunk · hidden).
+LSTM_LAYERS, LSTM_INPUTS, LSTM_HIDDEN, LSTM_GATE_ROWS, LSTM_CHUNK = range(5)
+
+
+@njit(**_JIT)
+def _lstm_layer(inputs, n_in, n, weights, w_at, g_rows, hidden, h, c, gates, tanh_c, outputs):
+    """One layer over n samples: inputs (n · n_in, sample-major) → outputs (n · hidden)."""
+    wmat = weights[w_at : w_at + (n_in + hidden) * g_rows].reshape(n_in + hidden, g_rows)
+    bias = weights[w_at + (n_in + hidden) * g_rows : w_at + (n_in + hidden + 1) * g_rows]
+    for t in range(n):
+        for r in range(g_rows):
+            gates[r] = bias[r]
+        for j in range(n_in + hidden):
+            v = inputs[t * n_in + j] if j < n_in else h[j - n_in]
+            for r in range(g_rows):
+                gates[r] += wmat[j, r] * v
+        for r in range(g_rows):
+            gates[r] = _tanh(gates[r])
+        for k in range(hidden):
+            i_gate = np.float32(0.5) + np.float32(0.5) * gates[k]
+            f_gate = np.float32(0.5) + np.float32(0.5) * gates[hidden + k]
+            c[k] = f_gate * c[k] + i_gate * gates[2 * hidden + k]
+            tanh_c[k] = c[k]
+        for r in range(g_rows):  # whole padded vector: one pass instead of a scalar tanh per unit
+            tanh_c[r] = _tanh(tanh_c[r])
+        for k in range(hidden):
+            h[k] = (np.float32(0.5) + np.float32(0.5) * gates[3 * hidden + k]) * tanh_c[k]
+            outputs[t * hidden + k] = h[k]
+
+
+@njit(**_JIT)
+def _lstm_layer16(inputs, n_in, n, weights, w_at, g_rows, hidden, h, c, gates, tanh_c, outputs):
+    """`_lstm_layer` for 16 gate rows (hidden ≤ 4): constant trip counts, straight-line vector code."""
+    wmat = weights[w_at : w_at + (n_in + hidden) * g_rows].reshape(n_in + hidden, g_rows)
+    bias = weights[w_at + (n_in + hidden) * g_rows : w_at + (n_in + hidden + 1) * g_rows]
+    for t in range(n):
+        for r in range(16):
+            gates[r] = bias[r]
+        for j in range(n_in + hidden):
+            v = inputs[t * n_in + j] if j < n_in else h[j - n_in]
+            for r in range(16):
+                gates[r] += wmat[j, r] * v
+        for r in range(16):
+            gates[r] = _tanh(gates[r])
+        for k in range(hidden):
+            i_gate = np.float32(0.5) + np.float32(0.5) * gates[k]
+            f_gate = np.float32(0.5) + np.float32(0.5) * gates[hidden + k]
+            c[k] = f_gate * c[k] + i_gate * gates[2 * hidden + k]
+            tanh_c[k] = c[k]
+        for r in range(16):  # whole padded vector: one pass instead of a scalar tanh per unit
+            tanh_c[r] = _tanh(tanh_c[r])
+        for k in range(hidden):
+            h[k] = (np.float32(0.5) + np.float32(0.5) * gates[3 * hidden + k]) * tanh_c[k]
+            outputs[t * hidden + k] = h[k]
 
 
 @njit("void(float32[::1], float32[::1], float32[::1], int64[::1], float32[::1])", **_JIT)
 def run_lstm(x, out, weights, layout, state):
-    """Process x (n,) into out (n,), one sample at a time through every layer."""
-    layers, inputs, hidden, g_rows = layout[0], layout[1], layout[2], layout[3]
+    """Process x (n,) into out (n,): each layer runs over a chunk of samples before the next
+    (a layer at time t needs only the layer below at t), so the per-sample loop has no setup."""
+    layers, inputs, hidden, g_rows, chunk = layout[0], layout[1], layout[2], layout[3], layout[4]
     scratch = layers * 2 * hidden
     gates = state[scratch : scratch + g_rows]
     tanh_c = state[scratch + g_rows : scratch + 2 * g_rows]
+    outputs = state[scratch + 2 * g_rows : scratch + 2 * g_rows + chunk * hidden]
     head = 0
     for layer in range(layers):
-        head += ((inputs if layer == 0 else hidden) + hidden) * g_rows + g_rows
+        head += ((inputs if layer == 0 else hidden) + hidden + 1) * g_rows
     head_w = weights[head : head + hidden]
     head_b = weights[head + hidden]
-    for t in range(x.shape[0]):
+    start = 0
+    while start < x.shape[0]:
+        n = min(chunk, x.shape[0] - start)
         w_at = 0
         for layer in range(layers):
             n_in = inputs if layer == 0 else hidden
             h = state[layer * 2 * hidden : layer * 2 * hidden + hidden]
-            c = state[layer * 2 * hidden + hidden : layer * 2 * hidden + 2 * hidden]
-            bias_at = w_at + (n_in + hidden) * g_rows
-            gates[:] = weights[bias_at : bias_at + g_rows]
-            for j in range(n_in + hidden):
-                if j < n_in:
-                    v = x[t] if layer == 0 else state[(layer - 1) * 2 * hidden + j]
-                else:
-                    v = h[j - n_in]
-                col = weights[w_at + j * g_rows : w_at + (j + 1) * g_rows]
-                for r0 in range(0, g_rows, 16):  # whole 16-lane tiles: one vector op each
-                    gt = gates[r0 : r0 + 16]
-                    ct = col[r0 : r0 + 16]
-                    for r in range(16):
-                        gt[r] += ct[r] * v
-            for r0 in range(0, g_rows, 16):
-                gt = gates[r0 : r0 + 16]
-                for r in range(16):
-                    gt[r] = _tanh(gt[r])
+            c = state[layer * 2 * hidden + hidden : (layer + 1) * 2 * hidden]
+            source = x[start : start + n] if layer == 0 else outputs
+            if g_rows == 16:
+                _lstm_layer16(source, n_in, n, weights, w_at, g_rows, hidden, h, c, gates, tanh_c, outputs)
+            else:
+                _lstm_layer(source, n_in, n, weights, w_at, g_rows, hidden, h, c, gates, tanh_c, outputs)
+            w_at += (n_in + hidden + 1) * g_rows
+        for t in range(n):
+            y = head_b
             for k in range(hidden):
-                i_gate = np.float32(0.5) + np.float32(0.5) * gates[k]
-                f_gate = np.float32(0.5) + np.float32(0.5) * gates[hidden + k]
-                c[k] = f_gate * c[k] + i_gate * gates[2 * hidden + k]
-                tanh_c[k] = c[k]
-            for r0 in range(0, g_rows, 16):
-                gt = tanh_c[r0 : r0 + 16]
-                for r in range(16):
-                    gt[r] = _tanh(gt[r])
-            for k in range(hidden):
-                h[k] = (np.float32(0.5) + np.float32(0.5) * gates[3 * hidden + k]) * tanh_c[k]
-            w_at = bias_at + g_rows
-        last = state[(layers - 1) * 2 * hidden : (layers - 1) * 2 * hidden + hidden]
-        y = head_b
-        for k in range(hidden):
-            y += head_w[k] * last[k]
-        out[t] = y
+                y += head_w[k] * outputs[t * hidden + k]
+            out[start + t] = y
+        start += n

@@ -21,6 +21,7 @@ from .fields import Node
 ARCHITECTURE = "LSTM"
 MAX_HIDDEN = 1024
 MAX_LAYERS = 64
+CHUNK = 256  # samples each layer runs before the next
 _KEYS = {"num_layers", "input_size", "hidden_size", "in_channels", "out_channels"}
 
 
@@ -67,8 +68,8 @@ class LSTMModel:
         self.multiply_adds = lstm_multiply_adds(layers, hidden)
         self.num_parameters = int(weights.size)
         self.parameters = ()
-        gate_rows = -(-4 * hidden // 16) * 16  # padded: the gate loop runs whole vectors
-        self.layout = np.array([layers, 1, hidden, gate_rows], np.int64)
+        gate_rows = -(-4 * hidden // 16) * 16  # padded: the gate loops run whole vectors
+        self.layout = np.array([layers, 1, hidden, gate_rows, CHUNK], np.int64)
         self.kernel_weights, self.initial_state = _fold(layers, hidden, gate_rows, weights)
         self._kernels = k
 
@@ -98,7 +99,7 @@ def _fold(layers: int, hidden: int, gate_rows: int, flat: np.ndarray) -> tuple[n
     """The kernel's weights (see `kernels.run_lstm`) and the initial state, from the file's order."""
     at = 0
     parts = []
-    state = np.zeros(layers * 2 * hidden + 2 * gate_rows, np.float32)
+    state = np.zeros(layers * 2 * hidden + 2 * gate_rows + CHUNK * hidden, np.float32)
     halve = np.ones(4 * hidden, np.float32)
     halve[: 2 * hidden] = 0.5  # i, f: σ(x) = (1 + tanh(x/2)) / 2 (halving is exact in float32)
     halve[3 * hidden :] = 0.5  # o

@@ -24,24 +24,31 @@ from .wavenet import WaveNetSpec, WaveNetWeights
 
 DEFAULT_CHUNK = 256
 DEFAULT_ROOM = 2048
+ALIGN = 16  # float32 per 64-byte cache line
 MAX_STATE_FLOATS = 1 << 26
 """The most float32 values a stream's state may need (256 MB): a config that claims more is refused."""
 
 
 @dataclass(frozen=True)
 class Rows:
-    """Rows of `work` or `state` (space), starting at `base` (position 0), `stride` apart."""
+    """Rows of `work` or `state` (space), starting at `base` (position 0), `stride` apart;
+    `capacity` rows are allocated (a multiple of TILE: ACCUM writes whole tiles)."""
 
     space: int
     base: int
     stride: int
     count: int
+    capacity: int
 
     def row(self, r: int) -> int:
         return self.base + r * self.stride
 
     def part(self, start: int, count: int) -> Rows:
-        return Rows(self.space, self.row(start), self.stride, count)
+        return Rows(self.space, self.row(start), self.stride, count, self.capacity - start)
+
+    def term(self, r: int, back: int = 0) -> tuple[int, int]:
+        """(offset, space) of row r read `back` samples in the past."""
+        return self.row(r) - back, self.space
 
 
 @dataclass
@@ -62,28 +69,51 @@ class Program:
     work_size: int
     chunk: int
     room: int
+    ones: int  # work offset of the row of ones (the bias terms' input)
 
-    def new_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(state, work, cursor) for one stream, cleared."""
+    def new_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mem, cursor) for one stream, cleared: mem holds the work rows, then the state."""
         cursor = np.zeros(k.CURSOR_FIELDS, np.int64)
-        cursor[k.ROOM], cursor[k.CHUNK] = self.room, self.chunk
-        return np.zeros(self.state_size, np.float32), np.zeros(self.work_size, np.float32), cursor
+        cursor[k.ROOM], cursor[k.CHUNK], cursor[k.STATE_BASE] = self.room, self.chunk, self.work_size
+        mem = aligned_zeros(self.work_size + _aligned(self.state_size))
+        mem[self.ones : self.ones + self.chunk] = 1.0
+        return mem, cursor
 
-    def run(self, x, out, state, work, cursor) -> None:
-        k.run_program(x, out, self.weights, self.ops, self.terms, self.buffers, state, work, cursor)
+    def state(self, mem: np.ndarray) -> np.ndarray:
+        """The state part of a stream's mem (a view)."""
+        return mem[self.work_size :]
+
+    def run(self, x, out, mem, cursor) -> None:
+        k.run_program(x, out, self.weights, self.ops, self.terms, self.buffers, mem, cursor)
 
     def rest_state(self, settle_samples: int) -> RestState:
         """Run `settle_samples` of silence from cleared buffers: every buffer then holds the
         network's response to silence."""
-        state, work, cursor = self.new_arrays()
+        mem, cursor = self.new_arrays()
         silence = np.zeros(min(max(settle_samples, 1), 1 << 16), np.float32)
         sink = np.empty_like(silence)
         remaining = settle_samples
         while remaining > 0:
             n = min(remaining, silence.size)
-            self.run(silence[:n], sink[:n], state, work, cursor)
+            self.run(silence[:n], sink[:n], mem, cursor)
             remaining -= n
-        return RestState(state, int(cursor[k.POSITION]))
+        return RestState(self.state(mem).copy(), int(cursor[k.POSITION]))
+
+
+def _tiles(count: int) -> int:
+    return -(-count // k.TILE) * k.TILE
+
+
+def _aligned(floats: int) -> int:
+    """`floats` rounded up to a whole number of cache lines (16 float32)."""
+    return -(-floats // ALIGN) * ALIGN
+
+
+def aligned_zeros(count: int) -> np.ndarray:
+    """float32 zeros whose first element starts a cache line."""
+    raw = np.zeros(count + ALIGN, np.float32)
+    skip = (-raw.ctypes.data // 4) % ALIGN
+    return raw[skip : skip + count]
 
 
 class _Builder:
@@ -92,11 +122,12 @@ class _Builder:
         self._weights: list[np.ndarray] = []
         self._weight_size = 0
         self._ops: list[list[int]] = []
-        self._terms: list[int] = []
+        self._terms: list[tuple[int, int]] = []
         self._buffers: list[tuple[int, int, int, int]] = []
         self.state_size = 0
-        self.work_size = chunk  # row 0: the input chunk
-        self.input = Rows(k.WORK, 0, chunk, 1)
+        self.work_size = 0
+        self.input = self.work(1)  # row 0: the input chunk
+        self.ones = self.work(1)  # a row of ones: the bias terms' input
 
     # ---- storage ----
     def weight(self, values) -> int:
@@ -107,21 +138,24 @@ class _Builder:
         return offset
 
     def work(self, rows: int) -> Rows:
-        base = self.work_size
-        self.work_size += rows * self.chunk
-        return Rows(k.WORK, base, self.chunk, rows)
+        base, capacity = self.work_size, _tiles(rows)
+        self.work_size += capacity * self.chunk
+        return Rows(k.WORK, base, self.chunk, rows, capacity)
 
     def history(self, rows: int, lookback: int) -> Rows:
-        stride = lookback + self.room
-        base = self.state_size
-        self.state_size += rows * stride
+        # Each row's current column starts a cache line (`front` ≥ lookback columns before it):
+        # the chunk's own reads and writes are then aligned for blocks of whole vectors.
+        front = _aligned(lookback)
+        stride, capacity = front + self.room, _tiles(rows)
+        region = self.state_size
+        self.state_size += capacity * stride
         if self.state_size > MAX_STATE_FLOATS:
             raise ValueError(
                 f"the model needs more than {MAX_STATE_FLOATS * 4 >> 20} MB of history per stream: too large to play"
             )
         if lookback:
-            self._buffers.append((base, stride, rows, lookback))
-        return Rows(k.STATE, base + lookback, stride, rows)
+            self._buffers.append((region + front - lookback, stride, rows, lookback))
+        return Rows(k.STATE, region + front, stride, rows, capacity)
 
     # ---- ops ----
     def op(self, code: int, dst: Rows, *args: int) -> None:
@@ -131,33 +165,56 @@ class _Builder:
     def zero(self, dst: Rows) -> None:
         self.op(k.ZERO, dst)
 
-    def bias(self, dst: Rows, bias=None, cond_weights=None, accumulate: bool = False) -> None:
-        """dst ← (dst +) bias + cond_weights · input (either may be None)."""
-        a = -1 if bias is None else self.weight(bias)
-        b = -1 if cond_weights is None else self.weight(cond_weights)
-        self.op(k.BIAS, dst, a, b, self.input.space, self.input.base, int(accumulate))
-
-    def accumulate(self, dst: Rows, matrix: np.ndarray, space: int, offsets: list[int]) -> None:
-        """dst += matrix · sources, the sources being rows at `offsets` (position 0) in `space`."""
+    def accumulate(self, dst: Rows, matrix, terms: list[tuple[int, int]], overwrite: bool) -> None:
+        """dst (+)= matrix · terms, each term a row (offset at position 0, space); padded with zero
+        weights to whole tiles of rows and terms."""
         matrix = np.asarray(matrix, np.float32)
-        assert matrix.shape == (dst.count, len(offsets))
+        assert matrix.shape == (dst.count, len(terms)) and terms
+        rows, count = _tiles(dst.count), _tiles(len(terms))
+        assert dst.capacity >= rows
+        padded = np.zeros((rows, count), np.float32)
+        padded[: dst.count, : len(terms)] = matrix
         first = len(self._terms)
-        self._terms.extend(offsets)
-        self.op(k.ACCUM, dst, self.weight(matrix), len(offsets), space, first)
+        self._terms.extend(terms + [terms[0]] * (count - len(terms)))
+        row = [k.ACCUM, dst.space, dst.base, dst.stride, rows, self.weight(padded), count, 0, first, int(overwrite)]
+        self._ops.append(row + [0] * (k.OP_FIELDS - len(row)))
 
-    def conv(self, dst: Rows, weight: np.ndarray, src: Rows, dilation: int) -> None:
-        """dst += causal dilated conv of src: weight (out, in, K); tap j reads (K−1−j)·dilation back."""
+    def conv(
+        self, dst: Rows, weight: np.ndarray, src: Rows, dilation: int, bias=None, mixin=None, overwrite=True
+    ) -> None:
+        """dst (+)= causal dilated conv of src (weight (out, in, K); tap j reads (K−1−j)·dilation
+        back) + bias + mixin · input."""
         cout, cin, kernel = weight.shape
-        offsets = [src.row(c) - (kernel - 1 - j) * dilation for c in range(cin) for j in range(kernel)]
-        self.accumulate(dst, weight.reshape(cout, cin * kernel), src.space, offsets)
+        terms = [src.term(c, (kernel - 1 - j) * dilation) for c in range(cin) for j in range(kernel)]
+        columns = [weight.reshape(cout, cin * kernel)]
+        if bias is not None:
+            terms.append(self.ones.term(0))
+            columns.append(np.reshape(bias, (cout, 1)))
+        if mixin is not None:
+            terms.append(self.input.term(0))
+            columns.append(np.reshape(mixin, (cout, 1)))
+        self.accumulate(dst, np.hstack(columns), terms, overwrite)
 
-    def mix(self, dst: Rows, matrix: np.ndarray, src: Rows) -> None:
-        """dst += matrix · src rows (a 1×1 conv)."""
-        self.accumulate(dst, matrix, src.space, [src.row(c) for c in range(src.count)])
+    def mix(self, dst: Rows, matrix: np.ndarray, src: Rows, bias=None, through: Rows | None = None) -> None:
+        """dst ← matrix · src rows (a 1×1 conv) + bias, plus `through` rows (a residual) if given."""
+        terms = [src.term(c) for c in range(src.count)]
+        columns = [np.asarray(matrix, np.float32)]
+        if bias is not None:
+            terms.append(self.ones.term(0))
+            columns.append(np.reshape(bias, (dst.count, 1)))
+        if through is not None:
+            terms += [through.term(c) for c in range(through.count)]
+            columns.append(np.eye(dst.count, through.count, dtype=np.float32))
+        self.accumulate(dst, np.hstack(columns), terms, overwrite=True)
 
-    def activation(self, rows: Rows, act: Activation) -> None:
+    def activation(self, rows: Rows, act: Activation, skip: Rows | None = None) -> None:
+        """rows ← act(rows); with `skip`, also skip += the result."""
         params = act.parameter_rows(rows.count)
-        self.op(k.ACT, rows, act.code, self.weight(params), int(len(params) > 1))
+        per_row = int(len(params) > 1)
+        if skip is None:
+            self.op(k.ACT, rows, act.code, self.weight(params), per_row)
+        else:
+            self.op(k.ACT, rows, act.code, self.weight(params), per_row, skip.space, skip.base, skip.stride, 1)
 
     def elementwise(self, code: int, dst: Rows, src: Rows) -> None:
         self.op(code, dst, src.space, src.base, src.stride)
@@ -166,18 +223,22 @@ class _Builder:
         self.op(k.BLEND, dst, pre.space, pre.base, pre.stride, alpha.space, alpha.base, alpha.stride)
 
     def build(self) -> Program:
-        ops = np.array(self._ops, np.int64).reshape(-1, k.OP_FIELDS)
-        buffers = np.array(self._buffers, np.int64).reshape(-1, 4)
         return Program(
             weights=np.concatenate(self._weights) if self._weights else np.zeros(1, np.float32),
-            ops=ops,
-            terms=np.array(self._terms or [0], np.int64),
-            buffers=buffers,
+            ops=np.array(self._ops, np.int64).reshape(-1, k.OP_FIELDS),
+            terms=np.array(self._terms or [(0, 0)], np.int64).reshape(-1, 2),
+            buffers=np.array(self._buffers, np.int64).reshape(-1, 4),
             state_size=max(self.state_size, 1),
-            work_size=self.work_size,
+            work_size=_aligned(self.work_size),
             chunk=self.chunk,
             room=self.room,
+            ones=self.ones.base,
         )
+
+
+FUSED_RESIDUAL_CHANNELS = 8
+"""Up to this many channels a layer's residual h + V·a + v is one ACCUM (h enters through an
+identity block: C² extra multiply-adds, fewer passes over the rows); above, a copy and an ACCUM."""
 
 
 def compile_wavenet(
@@ -199,9 +260,7 @@ def compile_wavenet(
     head_sums = [b.history(a.head_inputs, a.head_lookback) for a in arrays]
     for ai, (a, aw) in enumerate(zip(arrays, w.arrays, strict=True)):
         last_array = ai == len(arrays) - 1
-        first = histories[ai][0]
-        b.zero(first)
-        b.mix(first, aw.rechannel, b.input if ai == 0 else array_out.part(0, a.input_size))
+        b.mix(histories[ai][0], aw.rechannel, b.input if ai == 0 else array_out.part(0, a.input_size))
         head_sum = head_sums[ai]
         if ai == 0:
             b.zero(head_sum)
@@ -209,10 +268,10 @@ def compile_wavenet(
             h = histories[ai][li]
             zl = z.part(0, a.z_rows(layer))
             top = z.part(0, a.bottleneck)
-            b.bias(zl, lw.conv_bias, lw.mixin[:, 0])
-            b.conv(zl, lw.conv, h, layer.dilation)
+            b.conv(zl, lw.conv, h, layer.dilation, bias=lw.conv_bias, mixin=lw.mixin[:, 0])
+            skip_now = lw.head1x1 is None and layer.gating == "none"
             if layer.gating == "none":
-                b.activation(top, layer.activation)
+                b.activation(top, layer.activation, skip=head_sum if skip_now else None)
             else:
                 bottom = z.part(a.bottleneck, a.bottleneck)
                 if layer.gating == "blended":
@@ -224,25 +283,27 @@ def compile_wavenet(
                 else:
                     b.blend(top, pre.part(0, a.bottleneck), bottom)
             if lw.head1x1 is not None:
-                b.bias(head_sum, lw.head1x1_bias, accumulate=True)
-                b.mix(head_sum, lw.head1x1, top)
-            else:
+                terms = [top.term(r) for r in range(a.bottleneck)] + [b.ones.term(0)]
+                b.accumulate(head_sum, np.hstack([lw.head1x1, lw.head1x1_bias[:, None]]), terms, overwrite=False)
+            elif not skip_now:
                 b.elementwise(k.ADD, head_sum, top)
             last_layer = li == len(a.layers) - 1
             if last_layer and last_array:
                 continue  # the last layer's residual output is never read
             nxt = array_out.part(0, a.channels) if last_layer else histories[ai][li + 1]
-            b.elementwise(k.COPY, nxt, h)
-            if lw.layer1x1 is not None:
-                b.bias(nxt, lw.layer1x1_bias, accumulate=True)
-                b.mix(nxt, lw.layer1x1, top)
+            if lw.layer1x1 is None:
+                b.elementwise(k.COPY, nxt, h)
+            elif a.channels <= FUSED_RESIDUAL_CHANNELS:
+                b.mix(nxt, lw.layer1x1, top, bias=lw.layer1x1_bias, through=h)
+            else:
+                b.elementwise(k.COPY, nxt, h)
+                terms = [top.term(r) for r in range(a.bottleneck)] + [b.ones.term(0)]
+                b.accumulate(nxt, np.hstack([lw.layer1x1, lw.layer1x1_bias[:, None]]), terms, overwrite=False)
         head_out = y.part(0, a.head_size) if last_array else head_sums[ai + 1]
-        b.bias(head_out, aw.head_bias)
-        b.conv(head_out, aw.head, head_sum, a.head_dilation)
+        b.conv(head_out, aw.head, head_sum, a.head_dilation, bias=aw.head_bias)
 
     out = y.part(0, arrays[-1].head_size)
-    scale = b.weight([w.head_scale])
-    b.op(k.SCALE, out, scale)
+    b.op(k.SCALE, out, b.weight([w.head_scale]))
     if spec.head is not None:
         for weight, bias in w.post_head:
             cout, cin, kernel = weight.shape
@@ -250,8 +311,7 @@ def compile_wavenet(
             b.elementwise(k.COPY, conv_in, out.part(0, cin))
             b.activation(conv_in, spec.head.activation)
             out = y.part(0, cout)
-            b.bias(out, bias)
-            b.conv(out, weight, conv_in, 1)
+            b.conv(out, weight, conv_in, 1, bias=bias)
     b.op(k.OUTPUT, out)
     return b.build()
 
@@ -265,7 +325,7 @@ def compile_linear(
     history = b.history(1, taps - 1)
     y = b.work(1)
     b.elementwise(k.COPY, history, b.input)
-    b.bias(y, None if bias is None else [bias])
-    b.accumulate(y, impulse[None, :], history.space, [history.row(0) - i for i in range(taps)])
+    weight = impulse[::-1].reshape(1, 1, taps)  # conv tap j reads taps − 1 − j back
+    b.conv(y, weight, history, 1, bias=None if bias is None else [bias])
     b.op(k.OUTPUT, y)
     return b.build()

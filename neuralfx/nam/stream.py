@@ -49,7 +49,8 @@ class ProgramStream:
     def __init__(self, model: WaveNetModel | LinearModel, settle: bool = True) -> None:
         self.model = model
         self._program = model.program
-        self._state, self._work, self._cursor = self._program.new_arrays()
+        self._mem, self._cursor = self._program.new_arrays()
+        self._state = self._program.state(self._mem)
         self.reset(settle)
 
     def reset(self, settle: bool = True) -> None:
@@ -69,7 +70,7 @@ class ProgramStream:
         x = as_samples(x)
         target, copy_to = output_for(x, out)
         p = self._program
-        k.run_program(x, target, p.weights, p.ops, p.terms, p.buffers, self._state, self._work, self._cursor)
+        k.run_program(x, target, p.weights, p.ops, p.terms, p.buffers, self._mem, self._cursor)
         if copy_to is not None:
             copy_to[:] = target
             return copy_to
