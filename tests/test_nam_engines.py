@@ -216,10 +216,10 @@ def test_tanh_and_sigmoid_are_as_accurate_as_libm():
     ).astype(np.float32)
     exact = np.tanh(x.astype(np.float64))
     y = x.copy()
-    kernels.activate(y, kernels.TANH, 0, 0, 0, 0)
+    kernels.activate(y, 0, y.size, kernels.TANH, 0, 0, 0, 0)
     ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
     assert (np.abs(y - exact) / ulp).max() <= 1.5
     assert np.abs(y).max() <= 1.0
     s = x.copy()
-    kernels.activate(s, kernels.SIGMOID, 0, 0, 0, 0)
+    kernels.activate(s, 0, s.size, kernels.SIGMOID, 0, 0, 0, 0)
     assert np.abs(s - 1 / (1 + np.exp(-x.astype(np.float64)))).max() <= 1.2e-7

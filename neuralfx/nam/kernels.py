@@ -10,8 +10,8 @@ Two kernels:
 
 Why the loops look the way they do:
 - Inner loops run over time with contiguous rows (channel-major layout), so LLVM vectorises
-  them; every row is a slice, because indexing with `base + t` keeps numba's negative-index
-  check and stops vectorisation.
+  them. Rows are addressed as mem[offset + t] with unsigned offsets: a signed index keeps
+  numba's negative-index check (which stops vectorisation), and slices cost an object each.
 - A convolution (with its bias and input mixin) is a sum of "terms": input rows, each shifted
   by its tap's lookback (a row of ones carries the bias), times weights. `_accumulate` adds
   four terms into four output rows per pass: each loaded input vector feeds 16 multiply-adds,
@@ -28,7 +28,7 @@ Why the loops look the way they do:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract", "arcp", "nsz"}}
 
@@ -133,55 +133,55 @@ def _sigmoid(v):
 
 
 @njit(**_JIT)
-def activate(row, code, p0, p1, p2, p3):
-    """Apply activation `code` (parameters p0..p3) to a float32 row, in place."""
-    n = row.shape[0]
+def activate(mem, at, n, code, p0, p1, p2, p3):
+    """Apply activation `code` (parameters p0..p3) to mem[at : at + n], in place."""
+    o = uint64(at)
     if code == TANH:
-        for t in range(n):
-            row[t] = _tanh(row[t])
+        for t in range(uint64(n)):
+            mem[o + t] = _tanh(mem[o + t])
     elif code == LEAKY_RELU:
-        for t in range(n):
-            v = row[t]
-            row[t] = v if v > 0 else v * p0
+        for t in range(uint64(n)):
+            v = mem[o + t]
+            mem[o + t] = v if v > 0 else v * p0
     elif code == SIGMOID:
-        for t in range(n):
-            row[t] = _sigmoid(row[t])
+        for t in range(uint64(n)):
+            mem[o + t] = _sigmoid(mem[o + t])
     elif code == FAST_TANH:
-        for t in range(n):
-            row[t] = _fast_tanh(row[t])
+        for t in range(uint64(n)):
+            mem[o + t] = _fast_tanh(mem[o + t])
     elif code == HARDTANH:
-        for t in range(n):
-            v = row[t]
+        for t in range(uint64(n)):
+            v = mem[o + t]
             v = v if v > np.float32(-1.0) else np.float32(-1.0)
-            row[t] = v if v < np.float32(1.0) else np.float32(1.0)
+            mem[o + t] = v if v < np.float32(1.0) else np.float32(1.0)
     elif code == RELU:
-        for t in range(n):
-            v = row[t]
-            row[t] = v if v > 0 else np.float32(0.0)
+        for t in range(uint64(n)):
+            v = mem[o + t]
+            mem[o + t] = v if v > 0 else np.float32(0.0)
     elif code == SILU:
-        for t in range(n):
-            v = row[t]
-            row[t] = v * _sigmoid(v)
+        for t in range(uint64(n)):
+            v = mem[o + t]
+            mem[o + t] = v * _sigmoid(v)
     elif code == HARDSWISH:
-        for t in range(n):
-            v = row[t]
+        for t in range(uint64(n)):
+            v = mem[o + t]
             c = v + np.float32(3.0)
             c = c if c > 0 else np.float32(0.0)
             c = c if c < np.float32(6.0) else np.float32(6.0)
-            row[t] = v * c * np.float32(1.0 / 6.0)
+            mem[o + t] = v * c * np.float32(1.0 / 6.0)
     elif code == LEAKY_HARDTANH:  # p0..p3: min_val, max_val, min_slope, max_slope
-        for t in range(n):
-            v = row[t]
+        for t in range(uint64(n)):
+            v = mem[o + t]
             if v < p0:
                 v = (v - p0) * p2 + p0
             elif v > p1:
                 v = (v - p1) * p3 + p1
-            row[t] = v
+            mem[o + t] = v
     elif code == SOFTSIGN:
-        for t in range(n):
-            v = row[t]
+        for t in range(uint64(n)):
+            v = mem[o + t]
             a = v if v >= 0 else -v
-            row[t] = v / (np.float32(1.0) + a)
+            mem[o + t] = v / (np.float32(1.0) + a)
 
 
 @njit(**_JIT)
@@ -194,50 +194,46 @@ def _accumulate(mem, dst, dst_stride, rows, w, w_base, count, terms, first, shif
     multiply-adds, and each output row is loaded and stored once per four terms. With
     `overwrite` the first pass writes the rows instead of adding to them.
     """
+    un = uint64(n)
     for r in range(0, rows, 4):
-        o = dst + r * dst_stride
-        d0 = mem[o : o + n]
-        d1 = mem[o + dst_stride : o + dst_stride + n]
-        d2 = mem[o + 2 * dst_stride : o + 2 * dst_stride + n]
-        d3 = mem[o + 3 * dst_stride : o + 3 * dst_stride + n]
+        d0 = uint64(dst + r * dst_stride)
+        d1 = d0 + uint64(dst_stride)
+        d2 = d1 + uint64(dst_stride)
+        d3 = d2 + uint64(dst_stride)
         w0 = w_base + r * count
         w1 = w0 + count
         w2 = w1 + count
         w3 = w2 + count
         for j in range(0, count, 4):
             k = first + j
-            o0 = terms[k, 0] + shift * terms[k, 1]
-            o1 = terms[k + 1, 0] + shift * terms[k + 1, 1]
-            o2 = terms[k + 2, 0] + shift * terms[k + 2, 1]
-            o3 = terms[k + 3, 0] + shift * terms[k + 3, 1]
-            s0 = mem[o0 : o0 + n]
-            s1 = mem[o1 : o1 + n]
-            s2 = mem[o2 : o2 + n]
-            s3 = mem[o3 : o3 + n]
+            s0 = uint64(terms[k, 0] + shift * terms[k, 1])
+            s1 = uint64(terms[k + 1, 0] + shift * terms[k + 1, 1])
+            s2 = uint64(terms[k + 2, 0] + shift * terms[k + 2, 1])
+            s3 = uint64(terms[k + 3, 0] + shift * terms[k + 3, 1])
             a0, a1, a2, a3 = w[w0 + j], w[w0 + j + 1], w[w0 + j + 2], w[w0 + j + 3]
             b0, b1, b2, b3 = w[w1 + j], w[w1 + j + 1], w[w1 + j + 2], w[w1 + j + 3]
             c0, c1, c2, c3 = w[w2 + j], w[w2 + j + 1], w[w2 + j + 2], w[w2 + j + 3]
             e0, e1, e2, e3 = w[w3 + j], w[w3 + j + 1], w[w3 + j + 2], w[w3 + j + 3]
             if overwrite and j == 0:
-                for t in range(n):
-                    x0 = s0[t]
-                    x1 = s1[t]
-                    x2 = s2[t]
-                    x3 = s3[t]
-                    d0[t] = a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
-                    d1[t] = b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
-                    d2[t] = c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
-                    d3[t] = e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
+                for t in range(un):
+                    x0 = mem[s0 + t]
+                    x1 = mem[s1 + t]
+                    x2 = mem[s2 + t]
+                    x3 = mem[s3 + t]
+                    mem[d0 + t] = a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
+                    mem[d1 + t] = b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
+                    mem[d2 + t] = c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
+                    mem[d3 + t] = e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
             else:
-                for t in range(n):
-                    x0 = s0[t]
-                    x1 = s1[t]
-                    x2 = s2[t]
-                    x3 = s3[t]
-                    d0[t] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
-                    d1[t] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
-                    d2[t] += c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
-                    d3[t] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
+                for t in range(un):
+                    x0 = mem[s0 + t]
+                    x1 = mem[s1 + t]
+                    x2 = mem[s2 + t]
+                    x3 = mem[s3 + t]
+                    mem[d0 + t] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
+                    mem[d1 + t] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
+                    mem[d2 + t] += c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
+                    mem[d3 + t] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
 
 
 @njit(**_JIT)
@@ -246,14 +242,20 @@ def _rewind(mem, buffers, shift, position):
     for b in range(buffers.shape[0]):
         base, stride, rows, lookback = buffers[b, 0], buffers[b, 1], buffers[b, 2], buffers[b, 3]
         for r in range(rows):
-            row = shift + base + r * stride
-            for j in range(lookback):  # ascending: the destination is never ahead of the source
-                mem[row + j] = mem[row + position + j]
+            row = uint64(shift + base + r * stride)
+            ahead = row + uint64(position)
+            for j in range(uint64(lookback)):  # ascending: the destination is never ahead of the source
+                mem[row + j] = mem[ahead + j]
 
 
 @njit(**_JIT)
 def _run_ops(ops, terms, w, mem, shift, out, n):
-    """One chunk: every op in order. `shift` is where state rows sit in `mem` for this chunk."""
+    """One chunk: every op in order. `shift` is where state rows sit in `mem` for this chunk.
+
+    Rows are indexed with unsigned offsets (mem[offset + t]): numba then neither checks for
+    negative indices (which stops vectorisation) nor makes slice objects (about 50 ns each).
+    """
+    un = uint64(n)
     for i in range(ops.shape[0]):
         code = ops[i, 0]
         dst = ops[i, 2] + shift * ops[i, 1]
@@ -262,60 +264,51 @@ def _run_ops(ops, terms, w, mem, shift, out, n):
         if code == ACCUM:
             _accumulate(mem, dst, dst_stride, rows, w, a, b, terms, d, shift, n, e == 1)
         elif code == ACT:
-            skip = e + shift * d
             for r in range(rows):
                 o = dst + r * dst_stride
-                row = mem[o : o + n]
                 p = b + ACT_PARAMS * r if c == 1 else b
-                activate(row, a, w[p], w[p + 1], w[p + 2], w[p + 3])
+                activate(mem, o, n, a, w[p], w[p + 1], w[p + 2], w[p + 3])
                 if g == 1:  # and add the result into the head sum (a layer's skip output)
-                    so = skip + r * f
-                    into = mem[so : so + n]
-                    for t in range(n):
-                        into[t] += row[t]
+                    into = uint64(e + shift * d + r * f)
+                    uo = uint64(o)
+                    for t in range(un):
+                        mem[into + t] += mem[uo + t]
         elif code == ZERO:
             for r in range(rows):
-                o = dst + r * dst_stride
-                row = mem[o : o + n]
-                for t in range(n):
-                    row[t] = 0.0
+                o = uint64(dst + r * dst_stride)
+                for t in range(un):
+                    mem[o + t] = 0.0
         elif code == ADD or code == COPY or code == MUL:
             src = b + shift * a
             for r in range(rows):
-                o = dst + r * dst_stride
-                row = mem[o : o + n]
-                so = src + r * c
-                other = mem[so : so + n]
+                o = uint64(dst + r * dst_stride)
+                so = uint64(src + r * c)
                 if code == ADD:
-                    for t in range(n):
-                        row[t] += other[t]
+                    for t in range(un):
+                        mem[o + t] += mem[so + t]
                 elif code == COPY:
-                    for t in range(n):
-                        row[t] = other[t]
+                    for t in range(un):
+                        mem[o + t] = mem[so + t]
                 else:
-                    for t in range(n):
-                        row[t] *= other[t]
+                    for t in range(un):
+                        mem[o + t] *= mem[so + t]
         elif code == BLEND:
-            pre_at = b + shift * a
-            alpha_at = e + shift * d
             for r in range(rows):
-                o = dst + r * dst_stride
-                row = mem[o : o + n]
-                pre = mem[pre_at + r * c : pre_at + r * c + n]
-                alpha = mem[alpha_at + r * f : alpha_at + r * f + n]
-                for t in range(n):
-                    row[t] = pre[t] + alpha[t] * (row[t] - pre[t])
+                o = uint64(dst + r * dst_stride)
+                pre = uint64(b + shift * a + r * c)
+                alpha = uint64(e + shift * d + r * f)
+                for t in range(un):
+                    mem[o + t] = mem[pre + t] + mem[alpha + t] * (mem[o + t] - mem[pre + t])
         elif code == SCALE:
-            s = w[a]
+            scale = w[a]
             for r in range(rows):
-                o = dst + r * dst_stride
-                row = mem[o : o + n]
-                for t in range(n):
-                    row[t] *= s
+                o = uint64(dst + r * dst_stride)
+                for t in range(un):
+                    mem[o + t] *= scale
         elif code == OUTPUT:
-            row = mem[dst : dst + n]
-            for t in range(n):
-                out[t] = row[t]
+            o = uint64(dst)
+            for t in range(un):
+                out[t] = mem[o + t]
 
 
 @njit(
@@ -386,32 +379,6 @@ def _lstm_layer(inputs, n_in, n, weights, w_at, g_rows, hidden, h, c, gates, tan
             outputs[t * hidden + k] = h[k]
 
 
-@njit(**_JIT)
-def _lstm_layer16(inputs, n_in, n, weights, w_at, g_rows, hidden, h, c, gates, tanh_c, outputs):
-    """`_lstm_layer` for 16 gate rows (hidden ≤ 4): constant trip counts, straight-line vector code."""
-    wmat = weights[w_at : w_at + (n_in + hidden) * g_rows].reshape(n_in + hidden, g_rows)
-    bias = weights[w_at + (n_in + hidden) * g_rows : w_at + (n_in + hidden + 1) * g_rows]
-    for t in range(n):
-        for r in range(16):
-            gates[r] = bias[r]
-        for j in range(n_in + hidden):
-            v = inputs[t * n_in + j] if j < n_in else h[j - n_in]
-            for r in range(16):
-                gates[r] += wmat[j, r] * v
-        for r in range(16):
-            gates[r] = _tanh(gates[r])
-        for k in range(hidden):
-            i_gate = np.float32(0.5) + np.float32(0.5) * gates[k]
-            f_gate = np.float32(0.5) + np.float32(0.5) * gates[hidden + k]
-            c[k] = f_gate * c[k] + i_gate * gates[2 * hidden + k]
-            tanh_c[k] = c[k]
-        for r in range(16):  # whole padded vector: one pass instead of a scalar tanh per unit
-            tanh_c[r] = _tanh(tanh_c[r])
-        for k in range(hidden):
-            h[k] = (np.float32(0.5) + np.float32(0.5) * gates[3 * hidden + k]) * tanh_c[k]
-            outputs[t * hidden + k] = h[k]
-
-
 @njit("void(float32[::1], float32[::1], float32[::1], int64[::1], float32[::1])", **_JIT)
 def run_lstm(x, out, weights, layout, state):
     """Process x (n,) into out (n,): each layer runs over a chunk of samples before the next
@@ -435,10 +402,7 @@ def run_lstm(x, out, weights, layout, state):
             h = state[layer * 2 * hidden : layer * 2 * hidden + hidden]
             c = state[layer * 2 * hidden + hidden : (layer + 1) * 2 * hidden]
             source = x[start : start + n] if layer == 0 else outputs
-            if g_rows == 16:
-                _lstm_layer16(source, n_in, n, weights, w_at, g_rows, hidden, h, c, gates, tanh_c, outputs)
-            else:
-                _lstm_layer(source, n_in, n, weights, w_at, g_rows, hidden, h, c, gates, tanh_c, outputs)
+            _lstm_layer(source, n_in, n, weights, w_at, g_rows, hidden, h, c, gates, tanh_c, outputs)
             w_at += (n_in + hidden + 1) * g_rows
         for t in range(n):
             y = head_b
