@@ -4,8 +4,9 @@ when this module is first imported: `neuralfx.nam` imports it when a model is bu
 
 Two kernels:
 - `run_program` plays a convolutional network (WaveNet, Linear) described as a list of ops over
-  two float32 arrays: `state` (every convolution's input history, one row per channel) and
-  `work` (this chunk's intermediate rows). `neuralfx.nam.program` writes the op lists.
+  one float32 array per stream, `mem`: the work rows (this chunk's intermediate rows), then the
+  state (every convolution's input history, one row per channel). `neuralfx.nam.program` writes
+  the op lists.
 - `run_lstm` plays a stacked LSTM, one sample at a time.
 
 Why the loops look the way they do:

@@ -195,17 +195,14 @@ class _Builder:
             columns.append(np.reshape(mixin, (cout, 1)))
         self.accumulate(dst, np.hstack(columns), terms, overwrite)
 
-    def mix(self, dst: Rows, matrix: np.ndarray, src: Rows, bias=None, through: Rows | None = None) -> None:
-        """dst ← matrix · src rows (a 1×1 conv) + bias, plus `through` rows (a residual) if given."""
+    def mix(self, dst: Rows, matrix: np.ndarray, src: Rows, bias=None, overwrite: bool = True) -> None:
+        """dst (+)= matrix · src rows + bias (a 1×1 conv)."""
         terms = [src.term(c) for c in range(src.count)]
         columns = [np.asarray(matrix, np.float32)]
         if bias is not None:
             terms.append(self.ones.term(0))
             columns.append(np.reshape(bias, (dst.count, 1)))
-        if through is not None:
-            terms += [through.term(c) for c in range(through.count)]
-            columns.append(np.eye(dst.count, through.count, dtype=np.float32))
-        self.accumulate(dst, np.hstack(columns), terms, overwrite=True)
+        self.accumulate(dst, np.hstack(columns), terms, overwrite)
 
     def activation(self, rows: Rows, act: Activation, skip: Rows | None = None) -> None:
         """rows ← act(rows); with `skip`, also skip += the result."""
@@ -234,11 +231,6 @@ class _Builder:
             room=self.room,
             ones=self.ones.base,
         )
-
-
-FUSED_RESIDUAL_CHANNELS = 8
-"""Up to this many channels a layer's residual h + V·a + v is one ACCUM (h enters through an
-identity block: C² extra multiply-adds, fewer passes over the rows); above, a copy and an ACCUM."""
 
 
 def compile_wavenet(
@@ -283,22 +275,16 @@ def compile_wavenet(
                 else:
                     b.blend(top, pre.part(0, a.bottleneck), bottom)
             if lw.head1x1 is not None:
-                terms = [top.term(r) for r in range(a.bottleneck)] + [b.ones.term(0)]
-                b.accumulate(head_sum, np.hstack([lw.head1x1, lw.head1x1_bias[:, None]]), terms, overwrite=False)
+                b.mix(head_sum, lw.head1x1, top, bias=lw.head1x1_bias, overwrite=False)
             elif not skip_now:
                 b.elementwise(k.ADD, head_sum, top)
             last_layer = li == len(a.layers) - 1
             if last_layer and last_array:
                 continue  # the last layer's residual output is never read
             nxt = array_out.part(0, a.channels) if last_layer else histories[ai][li + 1]
-            if lw.layer1x1 is None:
-                b.elementwise(k.COPY, nxt, h)
-            elif a.channels <= FUSED_RESIDUAL_CHANNELS:
-                b.mix(nxt, lw.layer1x1, top, bias=lw.layer1x1_bias, through=h)
-            else:
-                b.elementwise(k.COPY, nxt, h)
-                terms = [top.term(r) for r in range(a.bottleneck)] + [b.ones.term(0)]
-                b.accumulate(nxt, np.hstack([lw.layer1x1, lw.layer1x1_bias[:, None]]), terms, overwrite=False)
+            b.elementwise(k.COPY, nxt, h)  # the residual: h, plus V·a + v with a layer1x1
+            if lw.layer1x1 is not None:
+                b.mix(nxt, lw.layer1x1, top, bias=lw.layer1x1_bias, overwrite=False)
         head_out = y.part(0, a.head_size) if last_array else head_sums[ai + 1]
         b.conv(head_out, aw.head, head_sum, a.head_dilation, bias=aw.head_bias)
 
