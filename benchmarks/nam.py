@@ -59,12 +59,16 @@ class NamCore:
             raise RuntimeError(f"namrun: {line!r} -> {' '.join(reply)}")
         return reply
 
-    def rtf(self, path: Path, slim: float | None, fast_tanh: bool, block: int, seconds: float, warm: int) -> float:
+    def rtf(
+        self, path: Path, slim: float | None, fast_tanh: bool, block: int, seconds: float, warm: int
+    ) -> tuple[float, float]:
+        """(RTF, p99 of per-block time / block duration)."""
         key = f"{path}|{slim}|{int(fast_tanh)}"
         if key not in self.loaded:
             self.loaded[key] = f"m{len(self.loaded)}"
             self.ask(f"load {self.loaded[key]} {path} {'-' if slim is None else slim} {int(fast_tanh)}")
-        return float(self.ask(f"run {self.loaded[key]} {block} {seconds} {warm}")[4])
+        reply = self.ask(f"run {self.loaded[key]} {block} {seconds} {warm}")
+        return float(reply[4]), float(reply[6])
 
     def close(self) -> None:
         self.process.stdin.write("quit\n")
@@ -146,24 +150,26 @@ def main() -> None:
         print(f"# NAM Core's namrun not found: build it with {BUILD} native", file=sys.stderr)
 
     print(f"# RTF, one thread, median of {args.repeats} x {args.seconds} s; ratio = neuralfx / NAM Core (fast tanh)")
-    print(f"{'model':<12} {'block':>5} {'neuralfx':>9} {'p99':>7} {'NAM Core':>9} {'exact':>7} {'ratio':>6}")
+    print(f"{'model':<12} {'block':>5} {'neuralfx':>9} {'p99':>7} {'NAM Core':>9} {'p99':>7} {'exact':>7} {'ratio':>6}")
     for name, file, size in MODELS:
         preset = load_preset(DATA / file)
         stream = stream_for(preset, size)
         for block in blocks:
-            ours, ours_p99, theirs, exact = [], [], [], []
+            ours, ours_p99, theirs, theirs_p99, exact = [], [], [], [], []
             for _ in range(args.repeats):  # interleaved: both see the same machine state
                 rtf, p99 = ours_rtf(stream, block, args.seconds, args.warm, preset.sample_rate)
                 ours.append(rtf)
                 ours_p99.append(p99)
                 if core:
-                    theirs.append(core.rtf(DATA / file, size, True, block, args.seconds, args.warm))
-                    exact.append(core_exact.rtf(DATA / file, size, False, block, args.seconds, args.warm))
+                    rtf, p99 = core.rtf(DATA / file, size, True, block, args.seconds, args.warm)
+                    theirs.append(rtf)
+                    theirs_p99.append(p99)
+                    exact.append(core_exact.rtf(DATA / file, size, False, block, args.seconds, args.warm)[0])
             mine = statistics.median(ours)
             row = f"{name:<12} {block:>5} {mine:>9.4f} {statistics.median(ours_p99):>7.4f}"
             if core:
                 nam, nam_exact = statistics.median(theirs), statistics.median(exact)
-                row += f" {nam:>9.4f} {nam_exact:>7.4f} {mine / nam:>6.2f}"
+                row += f" {nam:>9.4f} {statistics.median(theirs_p99):>7.4f} {nam_exact:>7.4f} {mine / nam:>6.2f}"
             print(row, flush=True)
     if core:
         core.close()

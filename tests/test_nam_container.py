@@ -148,3 +148,24 @@ def test_switching_the_shipped_a2_file_reaches_nam_cores_full_model():
         stream.process(x[start : start + 128], out[start : start + 128])
     done = 4800 + 6346 + FADE
     assert np.abs(out[done:] - full[done:]).max() <= 2e-5
+
+
+def test_no_allocation_while_playing_or_switching(container):
+    import tracemalloc
+
+    stream = container.model.stream()
+    x = np.random.default_rng(0).normal(0, 0.3, 4096).astype(np.float32)
+    out = np.empty_like(x)
+    for _ in range(3):
+        stream.process(x, out)
+    tracemalloc.start()
+    stream.process(x, out)
+    baseline = tracemalloc.get_traced_memory()[1]
+    for i in range(40):
+        if i % 10 == 5:  # switch between the smallest and the largest submodel
+            stream.set_parameter("model_size", 1.0 if (i // 10) % 2 == 0 else 0.0)
+        stream.process(x, out)
+        stream.process(x[:17], out[:17])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak - baseline <= 1024  # views and scalars only: a block-sized array would be 16 kB

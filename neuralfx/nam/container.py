@@ -180,10 +180,12 @@ class ContainerStream:
         if self._wanted == self._playing:
             return
         self._incoming = self._wanted
-        incoming = self._streams[self._incoming]
-        incoming.reset(settle=True)
-        memory = self.model.submodels[self._incoming].model.memory_samples
-        self._listen_left = memory if memory is not None else self.model.submodels[self._incoming].model.settle_samples
+        model = self.model.submodels[self._incoming].model
+        if model.memory_samples is None:  # a recurrent model: start from rest, listen for its settling time
+            self._streams[self._incoming].reset(settle=True)
+            self._listen_left = model.settle_samples
+        else:  # whatever its state, after its memory's worth of input it plays exactly (no reset to pay here)
+            self._listen_left = model.memory_samples
         self._fade_at = 0
 
     def _transition(self, x: np.ndarray, out: np.ndarray) -> int:
