@@ -151,6 +151,9 @@ def test_output_array_is_filled_and_other_inputs_are_converted(tmp_path):
     assert model.stream().process(x, out) is out
     np.testing.assert_array_equal(out, expected)
     np.testing.assert_allclose(model.stream().process(x.astype(np.float64)), expected, atol=1e-7)
+    readonly = x.copy()
+    readonly.setflags(write=False)
+    np.testing.assert_array_equal(model.stream().process(readonly), expected)
     strided = np.empty(2 * x.size, np.float32)[::2]
     model.stream().process(x, strided)
     np.testing.assert_array_equal(strided, expected)
