@@ -2,14 +2,18 @@
 
 A `Program` holds everything a stream shares: the weights (float32, in the order the ops read
 them), the op table, the convolution terms and the history buffers' layout. A stream adds its
-own `state` (every conv's input history), `work` (one chunk's intermediate rows) and cursor.
+own `mem` (work rows: one chunk's intermediate values; then the state: every conv's input
+history) and cursor.
 
 Layout, with `chunk` the longest run of samples processed at once and `room` the columns a
 history buffer fills before it is rewound:
-- work row 0 holds the chunk's input; other work rows have stride `chunk`.
-- a history buffer of R rows and lookback L holds, per row, L + room columns; the chunk being
-  computed sits at columns L + position ... and its taps reach back L columns. When the next
-  chunk would pass `room`, every buffer keeps its last L columns and position returns to 0.
+- work row 0 holds the chunk's input, row 1 ones (the bias terms' input); work rows have
+  stride `chunk`.
+- a history buffer of lookback L holds, per row, F + room columns (F: L rounded up to a cache
+  line); the chunk being computed sits at columns F + position ... and its taps reach back L
+  columns. When the next chunk would pass `room`, every buffer keeps its last L columns and
+  the position returns to 0.
+- rows are allocated in tiles of 4 (ACCUM writes whole tiles; the spare rows are never read).
 """
 
 from __future__ import annotations
