@@ -37,7 +37,8 @@ from .models.pedalnet import ARCHITECTURE, PedalNetConfig, PedalNetModel, valida
 FORMAT = "neuralfx.preset"
 FORMAT_VERSION = 2  # 2 added the optional NAM-style metadata fields (gear_type...)
 SUFFIX = ".nfx"
-PRESET_SUFFIXES = (SUFFIX,)
+NAM_SUFFIX = ".nam"  # NAM models, read by neuralfx.nam
+PRESET_SUFFIXES = (SUFFIX, NAM_SUFFIX)
 """Files the preset folders list and a preset name may stand for."""
 MAX_PRESET_BYTES = 64 * 1024 * 1024
 """The largest preset file read (the 24×16 PedalNet is 170 kB)."""
@@ -161,7 +162,15 @@ _loaded_lock = threading.Lock()  # GUI threads load presets too
 
 
 def _read_preset(path: Path) -> Preset:
-    """Read and check a `.nfx` file."""
+    """Read and check a preset file: a `.nam` model, or our `.nfx`."""
+    if path.suffix.lower() == NAM_SUFFIX:
+        from .nam import load_nam
+
+        return load_nam(path)
+    return _read_nfx(path)
+
+
+def _read_nfx(path: Path) -> Preset:
     try:
         check_regular_file(path, MAX_PRESET_BYTES, "a preset")
         with path.open("rb") as file:
