@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as _dt
 import importlib.util
 import json
 import math
 import os
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .fileio import atomic_write_bytes, check_regular_file
-from .models import Model
+from .metadata import PresetMetadata
+from .models import MAX_RECEPTIVE_FIELD, Model
 from .models.pedalnet import ARCHITECTURE, PedalNetConfig, PedalNetModel, validate_weights
 
 FORMAT = "neuralfx.preset"
@@ -42,8 +42,6 @@ PRESET_SUFFIXES = (SUFFIX, NAM_SUFFIX)
 """Files the preset folders list and a preset name may stand for."""
 MAX_PRESET_BYTES = 64 * 1024 * 1024
 """The largest preset file read (the 24×16 PedalNet is 170 kB)."""
-MAX_RECEPTIVE_FIELD = 1 << 18
-"""The longest memory a preset may claim, in samples (5.5 s at 48 kHz)."""
 PRESET_PATH_ENV = "NEURALFX_PRESET_PATH"
 
 
@@ -54,38 +52,6 @@ class PresetError(ValueError):
         super().__init__(f"{path}: {problem}")
         self.path = Path(path)
         self.problem = problem
-
-
-@dataclass
-class PresetMetadata:
-    """What a preset is and where it came from.
-
-    Attributes:
-        name: display name ("TS9 (noon)").
-        pedal: the device modelled, said honestly (e.g. an emulation, not hardware).
-        knobs: knob settings at capture, name → value.
-        loudness_db: RMS level in dBFS of the model's output for `neuralfx.loudness.reference_signal`.
-        validation_esr: plain error-to-signal ratio on held-out audio; None when untrained.
-        provenance: how it was made (data, recipe, trainer, epochs...).
-        date: ISO 8601 creation date.
-        gear_type, tone_type: in NAM's words: amp, pedal, pedal_amp, amp_cab, amp_pedal_cab, preamp,
-            studio; clean, overdrive, crunch, hi_gain, fuzz ("" when unknown).
-        modeled_by: who made the capture.
-        input_level_dbu, output_level_dbu: the analog levels (dBu) that 0 dBFS stood for at capture.
-    """
-
-    name: str
-    pedal: str = ""
-    knobs: dict[str, float | str] = field(default_factory=dict)
-    loudness_db: float | None = None
-    validation_esr: float | None = None
-    provenance: dict[str, object] = field(default_factory=dict)
-    date: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
-    gear_type: str = ""
-    tone_type: str = ""
-    modeled_by: str = ""
-    input_level_dbu: float | None = None
-    output_level_dbu: float | None = None
 
 
 @dataclass
@@ -126,7 +92,7 @@ def save_preset(preset: Preset, path: str | Path) -> Path:
 def preset_path(name_or_path: str | Path) -> Path:
     """The file a preset name or path stands for (see `preset_dirs`); raises PresetError."""
     path = Path(name_or_path)
-    if path.is_file():
+    if path.exists():  # a pipe or a device too: reading it is refused with a reason
         return path
     if path.suffix.lower() in PRESET_SUFFIXES or len(path.parts) > 1:
         raise PresetError(path, "no such preset file")
@@ -164,9 +130,14 @@ _loaded_lock = threading.Lock()  # GUI threads load presets too
 def _read_preset(path: Path) -> Preset:
     """Read and check a preset file: a `.nam` model, or our `.nfx`."""
     if path.suffix.lower() == NAM_SUFFIX:
-        from .nam import load_nam
+        from .nam import read_nam
 
-        return load_nam(path)
+        try:
+            return Preset(*read_nam(path), path)
+        except OSError as exc:
+            raise PresetError(path, f"cannot read the file ({exc.strerror or exc})") from None
+        except ValueError as exc:
+            raise PresetError(path, str(exc)) from None
     return _read_nfx(path)
 
 

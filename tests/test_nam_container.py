@@ -12,7 +12,6 @@ from conftest import guitarish
 from nam_helpers import A1_PRESETS, TINY_WAVENETS, random_weights, shared_nam_data, wavenet_config
 
 from neuralfx.models import ModelParameter
-from neuralfx.nam import load_nam
 from neuralfx.nam.container import SIZE_CROSSFADE_MS
 from neuralfx.nam.fields import Node
 from neuralfx.nam.wavenet import parse_wavenet_config
@@ -35,7 +34,7 @@ def container(tmp_path):
     document |= {"weights": [], "sample_rate": 48000.0, "metadata": {"name": "Three sizes", "gear_make": "Box"}}
     path = tmp_path / "three.nam"
     path.write_text(json.dumps(document))
-    return load_nam(path)
+    return load_preset(path)
 
 
 def _alone(model, index, x):

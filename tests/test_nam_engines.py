@@ -22,9 +22,9 @@ from nam_helpers import (
     write_nam,
 )
 
-from neuralfx.nam import load_nam
 from neuralfx.nam.fields import Node
 from neuralfx.nam.wavenet import parse_wavenet_config
+from neuralfx.preset import load_preset
 
 
 def _stream_blocks(stream, x, blocks):
@@ -50,7 +50,7 @@ def _wavenet_file(tmp_path, config, seed=0, scale=0.4, name="w.nam"):
 
 def test_linear_by_hand(tmp_path):
     path = write_nam(tmp_path / "l.nam", "Linear", {"receptive_field": 2, "bias": True}, [1.0, 0.5, 0.25])
-    stream = load_nam(path).model.stream()
+    stream = load_preset(path).model.stream()
     x = np.array([1, -1, 2, 0, -3], np.float32)
     np.testing.assert_allclose(stream.process(x), [1.25, -0.25, 1.75, 1.25, -2.75], atol=1e-7)  # 0.25 + x + x[t-1]/2
     np.testing.assert_allclose(stream.process(np.zeros(2, np.float32)), [-1.25, 0.25], atol=1e-7)
@@ -63,7 +63,7 @@ def test_one_layer_one_channel_wavenet_by_hand(tmp_path):
     # (the last layer's residual is never heard); head 1; head_scale 2
     weights = [1.0, 0.5, 1.0, 0.1, 0.5, 3.0, 4.0, 1.0, 2.0]
     path = write_nam(tmp_path / "w.nam", "WaveNet", wavenet_config([array]), weights)
-    stream = load_nam(path).model.stream()
+    stream = load_preset(path).model.stream()
     x = np.array([1, -1, 2, 0, -3], np.float32)
     z = 0.5 * np.array([0, 1, -1, 2, 0]) + 1.0 * x + 0.1 + 0.5 * x  # conv + bias + mixin
     expected = 2 * np.where(z > 0, z, 0.25 * z)
@@ -78,7 +78,7 @@ def test_one_layer_one_channel_wavenet_by_hand(tmp_path):
 @pytest.mark.parametrize("name", sorted(TINY_WAVENETS))
 def test_tiny_wavenets_match_the_numpy_reference_and_stream_exactly(tmp_path, name):
     path, weights = _wavenet_file(tmp_path, TINY_WAVENETS[name])
-    model = load_nam(path).model
+    model = load_preset(path).model
     x = _input()
     whole = model.stream().process(x)
     reference = reference_wavenet(TINY_WAVENETS[name], weights, x)
@@ -94,7 +94,7 @@ def test_tiny_wavenets_match_the_numpy_reference_and_stream_exactly(tmp_path, na
 def test_tiny_lstm_matches_the_numpy_reference(tmp_path, layers, hidden):
     config = lstm_config(layers, hidden)
     weights = random_weights(lstm_weight_total(layers, hidden), 3, 0.6)
-    model = load_nam(write_nam(tmp_path / "l.nam", "LSTM", config, weights)).model
+    model = load_preset(write_nam(tmp_path / "l.nam", "LSTM", config, weights)).model
     x = _input(0.2)
     whole = model.stream().process(x)
     reference = reference_lstm(config, weights, x)
@@ -110,7 +110,7 @@ def _models(tmp_path):
     wave, _ = _wavenet_file(tmp_path, TINY_WAVENETS["a2_style_layer"], name="wave.nam")
     lstm = write_nam(tmp_path / "l.nam", "LSTM", lstm_config(1, 5), random_weights(lstm_weight_total(1, 5), 4))
     linear = write_nam(tmp_path / "lin.nam", "Linear", {"receptive_field": 40, "bias": True}, random_weights(41, 5))
-    return {"wavenet": load_nam(wave).model, "lstm": load_nam(lstm).model, "linear": load_nam(linear).model}
+    return {"wavenet": load_preset(wave).model, "lstm": load_preset(lstm).model, "linear": load_preset(linear).model}
 
 
 def test_reset_returns_to_nam_cores_prewarmed_state(tmp_path):

@@ -22,9 +22,9 @@ from nam_helpers import (
     write_nam,
 )
 
-from neuralfx.nam import load_nam
 from neuralfx.nam.fields import Node
 from neuralfx.nam.wavenet import parse_wavenet_config
+from neuralfx.preset import load_preset
 
 TOLERANCE = 2e-5
 
@@ -51,7 +51,7 @@ def signal():
 
 
 def _compare(path, x, tmp_path, slim=None, blocks=None):
-    stream = load_nam(path).model.stream()
+    stream = load_preset(path).model.stream()
     if slim is not None:
         stream.set_parameter("model_size", slim)
         stream.reset()

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from nam_helpers import a1_array, lstm_config, lstm_weight_total, random_weights, wavenet_config, write_nam
 
-from neuralfx.nam import load_nam
 from neuralfx.nam.reader import MAX_NAM_BYTES, MAX_VALUES
 from neuralfx.preset import PRESET_SUFFIXES, PresetError, list_presets, load_preset
 
@@ -33,7 +32,7 @@ def _document(tmp_path, document, name="bad.nam"):
 
 def _refused(path, *phrases):
     with pytest.raises(PresetError) as info:
-        load_nam(path)
+        load_preset(path)
     assert info.value.path == path
     for phrase in phrases:
         assert phrase in str(info.value), str(info.value)
@@ -59,7 +58,7 @@ def test_metadata_maps_to_preset_fields(tmp_path):
         "training": {"validation_esr": 0.0123, "settings": {"epochs": 100}},
         "extra_note": "kept",
     }
-    preset = load_nam(_linear(tmp_path, metadata=metadata))
+    preset = load_preset(_linear(tmp_path, metadata=metadata))
     m = preset.metadata
     assert (m.name, m.modeled_by, m.pedal, m.gear_type, m.tone_type) == (
         "TS9 drive",
@@ -83,7 +82,7 @@ def test_metadata_maps_to_preset_fields(tmp_path):
 def test_missing_metadata_and_rate_take_defaults(tmp_path):
     path = tmp_path / "plain.nam"
     path.write_text(json.dumps({"version": "0.5.0", "architecture": "Linear", "config": LINEAR, "weights": [1, 2, 3]}))
-    preset = load_nam(path)
+    preset = load_preset(path)
     assert preset.sample_rate == 48000  # NAM: absent means 48 kHz
     assert preset.metadata.name == "plain"
     assert preset.metadata.date == ""
@@ -92,12 +91,12 @@ def test_missing_metadata_and_rate_take_defaults(tmp_path):
 
 @pytest.mark.parametrize(("rate", "expected"), [(48000.0, 48000), (44100, 44100), (96000.0, 96000)])
 def test_sample_rate_may_be_a_float(tmp_path, rate, expected):
-    assert load_nam(_linear(tmp_path, sample_rate=rate)).sample_rate == expected
+    assert load_preset(_linear(tmp_path, sample_rate=rate)).sample_rate == expected
 
 
 @pytest.mark.parametrize("version", ["0.5.0", "0.5.4", "0.6.0", "0.7.0", "0.7.3"])
 def test_supported_versions(tmp_path, version):
-    assert load_nam(_linear(tmp_path, version=version)).model.architecture == "Linear"
+    assert load_preset(_linear(tmp_path, version=version)).model.architecture == "Linear"
 
 
 def test_load_preset_reads_nam_files_by_path_and_by_name(tmp_path, monkeypatch):
@@ -116,12 +115,12 @@ def test_load_preset_reads_nam_files_by_path_and_by_name(tmp_path, monkeypatch):
 
 def test_lstm_and_wavenet_describe_themselves(tmp_path):
     lstm = write_nam(tmp_path / "l.nam", "LSTM", lstm_config(2, 4), random_weights(lstm_weight_total(2, 4), 0))
-    model = load_nam(lstm).model
+    model = load_preset(lstm).model
     assert model.describe()["config"] == {"num_layers": 2, "hidden_size": 4}
     assert model.memory_samples is None
     assert model.settle_samples == 24000  # NAM Core's pre-warm: 0.5 s at 48 kHz
     wave = write_nam(tmp_path / "w.nam", "WaveNet", TINY_WAVENET, random_weights(TINY_WAVENET_WEIGHTS, 0))
-    model = load_nam(wave).model
+    model = load_preset(wave).model
     assert model.describe()["receptive_field"] == 7  # 1 + (3 − 1)·1 + (3 − 1)·2
     assert model.memory_samples == model.settle_samples == 6
     assert model.parameters == ()
@@ -155,7 +154,7 @@ def test_fifo_and_devices_are_refused_without_reading(tmp_path):
     os.mkfifo(fifo)
     _refused(fifo, "not a regular file")  # would block forever if it were opened
     with pytest.raises(PresetError, match="not a regular file"):
-        load_nam("/dev/zero")
+        load_preset("/dev/zero")
 
 
 def test_file_size_is_capped(tmp_path):

@@ -11,6 +11,9 @@ from typing import Protocol
 
 import numpy as np
 
+MAX_RECEPTIVE_FIELD = 1 << 18
+"""The longest memory a model file may claim, in samples (5.5 s at 48 kHz: a pedal's is milliseconds)."""
+
 
 @dataclass(frozen=True)
 class ModelParameter:

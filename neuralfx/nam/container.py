@@ -13,12 +13,13 @@ exactly the chosen model's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..metadata import PresetMetadata
 from ..models.base import ModelParameter
-from ..preset import PresetMetadata
 from .fields import Node
 from .stream import as_samples, output_for
 
@@ -38,10 +39,12 @@ class Submodel:
     metadata: PresetMetadata  # the submodel's own (its loudness differs from the others')
 
 
-def read_container(root: Node, sample_rate: int, metadata: PresetMetadata) -> SlimmableContainerModel:
+def read_container(
+    root: Node, sample_rate: int, metadata: PresetMetadata, read_model: Callable
+) -> SlimmableContainerModel:
     """The container of a .nam object whose architecture is SlimmableContainer (`metadata`: the
-    container's own, whose gear and levels a submodel inherits when it does not say)."""
-    from .reader import read_model
+    container's own, whose gear and levels a submodel inherits when it does not say), its
+    submodels read by `read_model` (the reader's, as for a whole file)."""
 
     config = root["config"]
     config.refuse_unknown({"submodels"})

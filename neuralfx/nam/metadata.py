@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from ..preset import PresetMetadata
+from ..metadata import PresetMetadata
 from .fields import Node
 
 _STRINGS = ("name", "modeled_by", "gear_make", "gear_model", "gear_type", "tone_type")

@@ -19,12 +19,15 @@ history buffer fills before it is rewound:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import kernels as k
 from .activations import Activation
-from .wavenet import WaveNetSpec, WaveNetWeights
+
+if TYPE_CHECKING:
+    from .wavenet import WaveNetSpec, WaveNetWeights
 
 DEFAULT_CHUNK = 256
 DEFAULT_ROOM = 2048

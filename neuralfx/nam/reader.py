@@ -1,4 +1,4 @@
-"""Read a NAM model file (`.nam`, format versions 0.5.0 to 0.7.x) into a `Preset`.
+"""Read a NAM model file (`.nam`, format versions 0.5.0 to 0.7.x): its model, rate and metadata.
 
 A .nam file is one JSON object: {"version", "architecture", "config", "weights", "sample_rate",
 "metadata"}. Architectures: WaveNet (NAM's A1 and A2 keys), LSTM, Linear, and
@@ -7,7 +7,7 @@ SlimmableContainer (several complete models in one file, see `neuralfx.nam.conta
 Everything is checked before anything sized by the file is allocated: the file is a regular
 file of at most MAX_NAM_BYTES holding at most MAX_VALUES numbers; each config is parsed and its
 weight count computed and compared with the file's weight list; then the weights are converted
-and checked finite. A problem raises `PresetError(path, problem)` naming the key.
+and checked finite. A problem raises ValueError naming the key (`neuralfx.preset` names the file).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..fileio import check_regular_file
-from ..preset import MAX_RECEPTIVE_FIELD, Preset, PresetError, PresetMetadata
+from ..metadata import PresetMetadata
+from ..models import MAX_RECEPTIVE_FIELD, Model
 from .fields import Node
 from .metadata import nam_metadata
 
@@ -40,21 +41,11 @@ _VERSION = re.compile(r"^(\d{1,6})\.(\d{1,6})\.(\d{1,6})$")
 _TOP_KEYS = {"version", "architecture", "config", "weights", "sample_rate", "metadata"}
 
 
-def load_nam(path: str | Path) -> Preset:
-    """Read a .nam file; raises PresetError naming the file and the problem."""
+def read_nam(path: str | Path) -> tuple[Model, int, PresetMetadata]:
+    """(model, sample rate in Hz, metadata) of a .nam file. Raises OSError when it cannot be read,
+    ValueError saying what is wrong with it."""
     path = Path(path)
-    try:
-        data = _read(path)
-    except OSError as exc:
-        raise PresetError(path, f"cannot read the file ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise PresetError(path, str(exc)) from None
-    try:
-        document = parse_json(data)
-        model, sample_rate, metadata = read_model(Node(document, ""), path.stem)
-    except ValueError as exc:
-        raise PresetError(path, str(exc)) from None
-    return Preset(model, sample_rate, metadata, path)
+    return read_model(Node(parse_json(_read(path)), ""), path.stem)
 
 
 def _read(path: Path) -> bytes:
@@ -117,7 +108,7 @@ def read_model(root: Node, fallback_name: str, inherited_rate: int | None = None
     elif architecture == CONTAINER:
         if inherited_rate is not None:
             raise root["architecture"].fail("a SlimmableContainer inside a SlimmableContainer is not supported")
-        model = read_container(root, sample_rate, metadata)
+        model = read_container(root, sample_rate, metadata, read_model)
     else:
         known = ", ".join((WAVENET, LSTM, LINEAR, CONTAINER))
         raise root["architecture"].fail(f"unknown or unsupported architecture {architecture!r} (supported: {known})")
