@@ -177,7 +177,7 @@ class Chain(MutableSequence):
     def set_parameter(self, name: str, value: Any) -> None:
         """Set a neural-pedal parameter (`mix`, a model's `drive`...) on every neural pedal of the
         chain that has it. Raises ValueError when none has it, or the value is out of range."""
-        pedals = [e for e in self._effects if isinstance(e, NeuralPedal) and name in e.parameters()]
+        pedals = [e for e in self._effects if isinstance(e, NeuralPedal) and e.has_parameter(name)]
         if not pedals:
             raise ValueError(f"no neural pedal of this chain has a parameter {name!r}")
         for pedal in pedals:

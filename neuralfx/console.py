@@ -25,11 +25,12 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def name_equals_value(text: str) -> tuple[str, float]:
+def name_equals_value(text: str) -> tuple[str, float | str]:
+    """NAME=VALUE: the value as a number where it is one (drive=7), else as it is (output_mode=raw)."""
     name, sep, value = text.partition("=")
+    if not (sep and name.isidentifier() and value):
+        raise argparse.ArgumentTypeError(f"write it as NAME=VALUE, e.g. drive=7 (got {text!r})")
     try:
-        if not (sep and name.isidentifier()):
-            raise ValueError
         return name, float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"write it as NAME=NUMBER, e.g. drive=7 (got {text!r})") from None
+        return name, value

@@ -21,6 +21,15 @@ PARAMETER_GLIDE_MS = 20.0
 
 _MAX_BUFFERS = 64
 
+OUTPUT_MODES = ("raw", "normalized", "calibrated")
+"""How loud a model plays, as in NAM's plugin: as trained (raw), at one loudness for every model
+(normalized: the gain that brings its stated loudness to NORMALIZED_LOUDNESS_DB), or at the analog
+level it was captured at (calibrated: needs `input_calibration_dbu` and the model's levels)."""
+NORMALIZED_LOUDNESS_DB = -18.0
+
+SETUP_PARAMETERS = ("crossfade_ms", "output_mode", "input_calibration_dbu")
+"""Parameters a chain file or `--set` may give besides PARAMETERS and a model's controls."""
+
 PARAMETERS = ("input_gain_db", "output_gain_db", "mix", "bypass")
 """The parameters of every neural pedal a host may set while playing (crossfade_ms is a setup
 choice); a model's own controls (its knobs, a size) come on top (`NeuralPedal.model_parameters`)."""
@@ -68,12 +77,21 @@ class NeuralPedal:
     size of a NAM file holding several) are parameters too: `NeuralPedal("ts9-knobs", drive=7)`,
     `pedal.drive = 3`. They glide over 20 ms as well.
 
+    Levels follow NAM's plugin: `output_mode` "normalized" (the default for NAM files, as in NAM's
+    plugin) plays every model at one loudness from its stated `loudness_db`; "raw" (the default for
+    neuralfx presets) plays it as trained; "calibrated" plays it at its captured analog level. With
+    `input_calibration_dbu` (the dBu your interface reads at 0 dBFS) a model that states the level
+    it was captured at (`input_level_dbu`) hears your guitar as the captured gear did. A mode the
+    model states no levels for plays raw.
+
     Args:
         preset: a loaded Preset, a preset name, or a path to a preset file.
         input_gain_db, output_gain_db: gains in dB before and after the model.
         mix: wet/dry balance, 0 (dry) to 1 (wet).
         bypass: whether the effect is bypassed.
         crossfade_ms: bypass crossfade time in milliseconds.
+        output_mode: one of OUTPUT_MODES; None: "normalized" for a NAM file, "raw" otherwise.
+        input_calibration_dbu: the analog level in dBu that 0 dBFS stands for at the input; None: off.
         **model_parameters: the model's controls by name (default: the model's defaults).
     """
 
@@ -86,6 +104,8 @@ class NeuralPedal:
         mix: float = 1.0,
         bypass: bool = False,
         crossfade_ms: float = 20.0,
+        output_mode: str | None = None,
+        input_calibration_dbu: float | None = None,
         **model_parameters: float,
     ) -> None:
         self.preset = preset if isinstance(preset, Preset) else load_preset(preset)
@@ -98,6 +118,11 @@ class NeuralPedal:
         self._stream: _Stream | None = None
         self._at_rest = False  # whether the stream is exactly in its reset state
         self.non_finite_blocks = 0
+        self._input_gain_db = self._output_gain_db = 0.0
+        self._input_calibration_dbu = None
+        self._default_output_mode = "normalized" if self.preset.is_nam else "raw"
+        self.output_mode = output_mode or self._default_output_mode
+        self.input_calibration_dbu = input_calibration_dbu
         self.input_gain_db = input_gain_db
         self.output_gain_db = output_gain_db
         self.mix = mix
@@ -112,13 +137,16 @@ class NeuralPedal:
         return cls(load_preset(name_or_path), **parameters)
 
     def parameters(self) -> dict[str, float | bool]:
-        """The constructor's keyword arguments for the current settings (what a chain file saves)."""
+        """The constructor's keyword arguments for the current settings (what a chain file saves;
+        the output mode and input calibration only when they are not the defaults)."""
         return {
             "input_gain_db": self.input_gain_db,
             "output_gain_db": self.output_gain_db,
             "mix": self.mix,
             "bypass": self.bypass,
             "crossfade_ms": self.crossfade_ms,
+            **({"output_mode": self.output_mode} if self.output_mode != self._default_output_mode else {}),
+            **({"input_calibration_dbu": self.input_calibration_dbu} if self.input_calibration_dbu is not None else {}),
             **{name: glide.target for name, glide in self._controls.items()},
         }
 
@@ -127,16 +155,25 @@ class NeuralPedal:
         """The model's own controls, with their ranges and defaults (most models have none)."""
         return self.preset.model.parameters
 
+    def has_parameter(self, name: str) -> bool:
+        return name in PARAMETERS or name in SETUP_PARAMETERS or name in self._controls
+
     def check_parameter(self, name: str, value: Any) -> float | bool:
         """Validate a value for one of this pedal's parameters; raises ValueError saying what is wrong."""
         return check_parameter(name, value, self.model_parameters)
 
     def set_parameter(self, name: str, value: Any) -> None:
         """Set any parameter by name (`pedal.set_parameter("drive", 7)` is `pedal.drive = 7`)."""
+        if name in SETUP_PARAMETERS:
+            setattr(self, name, value)  # checked by its property
+            return
         value = self.check_parameter(name, value)
         if name in self._controls:
             self._controls[name].set_target(value)
             self._at_rest = False  # a reset now must bring the models to the new value
+            if self._stream is not None:  # a control that does not glide is there at once
+                self._stream.set_controls(self._controls)
+            self._set_gains()  # a NAM container's sizes each state their own loudness
         else:
             setattr(self, name, value)
 
@@ -168,7 +205,7 @@ class NeuralPedal:
     @input_gain_db.setter
     def input_gain_db(self, value: float) -> None:
         self._input_gain_db = check_parameter("input_gain_db", value)
-        self._input_gain.set_target(db_to_gain(self._input_gain_db))
+        self._set_gains()
 
     @property
     def output_gain_db(self) -> float:
@@ -177,7 +214,51 @@ class NeuralPedal:
     @output_gain_db.setter
     def output_gain_db(self, value: float) -> None:
         self._output_gain_db = check_parameter("output_gain_db", value)
-        self._output_gain.set_target(db_to_gain(self._output_gain_db))
+        self._set_gains()
+
+    @property
+    def output_mode(self) -> str:
+        return self._output_mode
+
+    @output_mode.setter
+    def output_mode(self, value: str) -> None:
+        if value not in OUTPUT_MODES:
+            raise ValueError(f"output_mode must be one of {', '.join(OUTPUT_MODES)}, got {value!r}")
+        self._output_mode = value
+        self._set_gains()
+
+    @property
+    def input_calibration_dbu(self) -> float | None:
+        return self._input_calibration_dbu
+
+    @input_calibration_dbu.setter
+    def input_calibration_dbu(self, value: float | None) -> None:
+        if value is not None and not (isinstance(value, numbers.Real) and math.isfinite(value)):
+            raise ValueError(f"input_calibration_dbu must be a level in dBu or None, got {value!r}")
+        self._input_calibration_dbu = None if value is None else float(value)
+        self._set_gains()
+
+    @property
+    def level_gains_db(self) -> tuple[float, float]:
+        """The (input, output) gains in dB that input calibration and the output mode add to
+        input_gain_db and output_gain_db, for what plays now."""
+        size = self._controls.get("model_size")
+        playing = self.preset.metadata if size is None else self.preset.metadata_for(size.target)
+        reference = self._input_calibration_dbu
+        into = 0.0
+        if reference is not None and playing.input_level_dbu is not None:
+            into = reference - playing.input_level_dbu
+        out = 0.0
+        if self._output_mode == "normalized" and playing.loudness_db is not None:
+            out = NORMALIZED_LOUDNESS_DB - playing.loudness_db
+        elif self._output_mode == "calibrated" and reference is not None and playing.output_level_dbu is not None:
+            out = playing.output_level_dbu - reference
+        return into, out
+
+    def _set_gains(self) -> None:
+        into, out = self.level_gains_db
+        self._input_gain.set_target(db_to_gain(self._input_gain_db + into))
+        self._output_gain.set_target(db_to_gain(self._output_gain_db + out))
 
     @property
     def mix(self) -> float:
@@ -309,8 +390,12 @@ class NeuralPedal:
 
     def _set_glide_times(self) -> None:
         rate = self._stream.sample_rate if self._stream else self.sample_rate
-        for glide in (self._input_gain, self._output_gain, self._mix, *self._controls.values()):
+        for glide in (self._input_gain, self._output_gain, self._mix):
             glide.glide_samples = round(PARAMETER_GLIDE_MS * 1e-3 * rate)
+        for control in self.model_parameters:
+            self._controls[control.name].glide_samples = (
+                round(PARAMETER_GLIDE_MS * 1e-3 * rate) if control.glides else 0
+            )
         self._engaged.glide_samples = round(self._crossfade_ms * 1e-3 * rate)
 
     def __repr__(self) -> str:

@@ -67,6 +67,17 @@ class Preset:
     def name(self) -> str:
         return self.metadata.name
 
+    @property
+    def is_nam(self) -> bool:
+        """Whether it was read from a NAM `.nam` file."""
+        return self.path is not None and self.path.suffix.lower() == NAM_SUFFIX
+
+    def metadata_for(self, model_size: float) -> PresetMetadata:
+        """The metadata of what plays at `model_size`: a NAM container's submodel states its own
+        loudness and levels; any other model, the preset's."""
+        submodel_for = getattr(self.model, "submodel_for", None)
+        return submodel_for(model_size).metadata if submodel_for else self.metadata
+
     def save(self, path: str | Path) -> Path:
         """Validate and write atomically. Returns the path written."""
         return save_preset(self, path)

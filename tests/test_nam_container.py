@@ -43,7 +43,9 @@ def _alone(model, index, x):
 
 def test_size_parameter_and_submodel_choice(container):
     model = container.model
-    assert model.parameters == (ModelParameter("model_size", 0.0, 1.0, 0.0, "", model.parameters[0].description),)
+    assert model.parameters == (
+        ModelParameter("model_size", 0.0, 1.0, 0.0, "", model.parameters[0].description, False),
+    )
     assert [model.index_for(v) for v in (0.0, 0.29, 0.3, 0.5, 0.69, 0.7, 1.0)] == [0, 0, 1, 1, 1, 2, 2]
     assert model.memory_samples == max(s.model.memory_samples for s in model.submodels)
     assert model.multiply_adds == max(s.model.multiply_adds for s in model.submodels)

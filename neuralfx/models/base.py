@@ -24,6 +24,8 @@ class ModelParameter:
         minimum, maximum, default: its range and starting value.
         unit: what the values mean ("" for a 0-1 position).
         description: one line for a user.
+        glides: whether a host moves it smoothly to a new value (a knob), or sets it at once (a
+            choice, such as a size, which the model crossfades itself).
     """
 
     name: str
@@ -32,6 +34,7 @@ class ModelParameter:
     default: float
     unit: str = ""
     description: str = ""
+    glides: bool = True
 
 
 class ModelStream(Protocol):

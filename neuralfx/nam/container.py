@@ -89,6 +89,7 @@ class SlimmableContainerModel:
                 0.0,
                 "",
                 "NAM model size: 0 plays the smallest model in the file, 1 the full one",
+                glides=False,  # a change of size is crossfaded by the stream itself
             ),
         )
 
