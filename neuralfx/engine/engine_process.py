@@ -183,6 +183,11 @@ class _Engine:
 
     # --- the main thread ------------------------------------------------------------------------
     def run(self, program: ProgramSource | None) -> None:
+        # NAM's engines compile (or load from numba's cache) when their module is first imported,
+        # holding the interpreter for about a second: do it now, so that a .nam preset chosen
+        # while playing does not stall the audio.
+        import neuralfx.nam.kernels  # noqa: F401
+
         # First calls of the callback's code paths are slow: make them before the stream runs.
         silence_in = np.zeros((256, self.channel + 1), np.float32)
         silence_out = np.zeros((256, self._out_channels), np.float32)

@@ -480,6 +480,43 @@ def unpack_weights(spec: WaveNetSpec, flat: np.ndarray) -> WaveNetWeights:
     return WaveNetWeights(arrays, post_head, head_scale)
 
 
+def pack_weights(spec: WaveNetSpec, weights: WaveNetWeights) -> np.ndarray:
+    """The file's flat weight list for `weights` (the inverse of `unpack_weights`), float32."""
+    parts: list[np.ndarray] = []
+
+    def put(tensor: np.ndarray | float, groups: int = 1) -> None:
+        tensor = np.asarray(tensor, np.float32)
+        if tensor.ndim < 2 or groups == 1:
+            parts.append(tensor.ravel())
+            return
+        og, ig = tensor.shape[0] // groups, tensor.shape[1] // groups
+        parts.extend(tensor[g * og : (g + 1) * og, g * ig : (g + 1) * ig].ravel() for g in range(groups))
+
+    for a, w in zip(spec.arrays, weights.arrays, strict=True):
+        put(w.rechannel)
+        for layer in w.layers:
+            put(layer.conv, a.groups_input)
+            put(layer.conv_bias)
+            put(layer.mixin, a.groups_input_mixin)
+            if a.layer1x1:
+                put(layer.layer1x1, a.layer1x1_groups)
+                put(layer.layer1x1_bias)
+            if a.head1x1_out is not None:
+                put(layer.head1x1, a.head1x1_groups)
+                put(layer.head1x1_bias)
+        put(w.head)
+        if a.head_bias:
+            put(w.head_bias)
+    for conv, bias in weights.post_head:
+        put(conv)
+        put(bias)
+    put([weights.head_scale])
+    flat = np.concatenate(parts)
+    if flat.size != spec.weight_count():
+        raise ValueError(f"{flat.size} weights for a config that holds {spec.weight_count()}")
+    return flat
+
+
 class _Taker:
     """Reads consecutive tensors from the flat weight list."""
 
