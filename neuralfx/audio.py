@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 MAX_CHANNELS = 64
+MIN_SAMPLE_RATE = 8000
+MAX_SAMPLE_RATE = 768000
+"""The sample rates, in Hz, that presets and renders may have."""
 
 
 def as_channels_first(audio: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -24,15 +24,18 @@ import importlib.util
 import json
 import math
 import os
+import struct
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_write_bytes, check_regular_file
+from .audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from .fileio import atomic_write_bytes, check_regular_file, parse_json
 from .models import Model
 from .models.pedalnet import ARCHITECTURE, PedalNetConfig, PedalNetModel, validate_weights
+from .models.pedalnet_stream import stream_bytes
 
 FORMAT = "neuralfx.preset"
 FORMAT_VERSION = 2  # 2 added the optional NAM-style metadata fields (gear_type...)
@@ -41,8 +44,12 @@ PRESET_SUFFIXES = (SUFFIX,)
 """Files the preset folders list and a preset name may stand for."""
 MAX_PRESET_BYTES = 64 * 1024 * 1024
 """The largest preset file read (the 24×16 PedalNet is 170 kB)."""
+MAX_HEADER_BYTES = 1024 * 1024
+"""The largest safetensors header read: the tensors' names and shapes and our metadata (ts9's: 10 kB)."""
 MAX_RECEPTIVE_FIELD = 1 << 18
 """The longest memory a preset may claim, in samples (5.5 s at 48 kHz)."""
+MAX_STREAM_BYTES = 64 * 1024 * 1024
+"""The most memory one channel of a preset may need to play (the 24×16 PedalNet: 3.8 MB)."""
 PRESET_PATH_ENV = "NEURALFX_PRESET_PATH"
 
 
@@ -128,7 +135,9 @@ def preset_path(name_or_path: str | Path) -> Path:
     if path.is_file():
         return path
     if path.suffix.lower() in PRESET_SUFFIXES or len(path.parts) > 1:
-        raise PresetError(path, "no such preset file")
+        if os.path.lexists(path):
+            return path  # a pipe, device or folder: reading refuses it, saying so
+        raise PresetError(path, f"no such preset file ({_available()})")
     return find_preset(str(name_or_path))
 
 
@@ -171,6 +180,13 @@ def _read_preset(path: Path) -> Preset:
     except ValueError as exc:
         raise PresetError(path, str(exc)) from None
     _refuse_foreign_formats(path, head)
+    if len(head) < 8:
+        raise PresetError(path, f"the file is {len(head)} bytes long: too short for a preset")
+    (header_bytes,) = struct.unpack("<Q", head[:8])
+    if header_bytes > MAX_HEADER_BYTES:  # refused before the safetensors library parses it
+        raise PresetError(
+            path, f"its header claims {header_bytes} bytes; a preset's header is at most {MAX_HEADER_BYTES}"
+        )
     from safetensors import SafetensorError, safe_open
 
     try:
@@ -178,7 +194,7 @@ def _read_preset(path: Path) -> Preset:
             raw_metadata = file.metadata() or {}
             if "neuralfx" not in raw_metadata:
                 raise PresetError(path, "a safetensors file without neuralfx metadata: not a neuralfx preset")
-            header = json.loads(raw_metadata["neuralfx"])
+            header = parse_json(raw_metadata["neuralfx"], "the neuralfx metadata")
             _check_header(header)
             config = PedalNetConfig.from_dict(header["config"])
             _check_claims(config, len(file.keys()))
@@ -186,6 +202,8 @@ def _read_preset(path: Path) -> Preset:
             model = PedalNetModel(config, tensors)
     except SafetensorError as exc:
         raise PresetError(path, f"not a valid preset file: {_safetensors_problem(exc)}") from None
+    except PresetError:
+        raise
     except (ValueError, TypeError) as exc:
         raise PresetError(path, str(exc)) from None
     return Preset(model, int(header["sample_rate"]), PresetMetadata(**header["metadata"]), path)
@@ -236,10 +254,15 @@ def find_preset(name: str) -> Path:
     for path in presets:
         if path.stem.lower() == name.lower():
             return path
-    available = ", ".join(p.stem for p in presets) or "none"
-    raise PresetError(
-        name, f"no preset by that name (available: {available}); give a name or a path to a {SUFFIX} file"
-    )
+    raise PresetError(name, f"no preset by that name ({_available(presets)})")
+
+
+def _available(presets: list[Path] | None = None) -> str:
+    """What a user may give instead: the preset names found, or where none were."""
+    names = ", ".join(p.stem for p in (list_presets() if presets is None else presets))
+    if not names:
+        return f"no presets found in {', '.join(map(str, preset_dirs()))}; give a path to a {SUFFIX} file"
+    return f"available: {names}; give one of these names or a path to a {SUFFIX} file"
 
 
 def _header(preset: Preset) -> dict:
@@ -272,13 +295,20 @@ _OPTIONAL_METADATA = {"gear_type", "tone_type", "modeled_by", "input_level_dbu",
 
 def _check_claims(config: PedalNetConfig, tensors: int) -> None:
     """Refuse a config that claims more than its weights hold, or more memory than any pedal needs,
-    before anything is sized by it."""
+    before anything is sized by it (a few numbers in a small file must not make it allocate gigabytes)."""
     if 2 * config.num_layers > tensors + 2:  # every layer has a conv weight and bias
         raise ValueError(f"the config claims {config.num_layers} layers but the file holds {tensors} tensors")
     if config.receptive_field > MAX_RECEPTIVE_FIELD:
         raise ValueError(
             f"the config claims a receptive field of {config.receptive_field} samples; neuralfx plays models of at "
             f"most {MAX_RECEPTIVE_FIELD} (a pedal's memory is milliseconds)"
+        )
+    needed = stream_bytes(config)
+    if needed > MAX_STREAM_BYTES:
+        raise ValueError(
+            f"the config (channels {config.channels}, kernel_size {config.kernel_size}, {config.num_layers} layers, "
+            f"largest dilation {max(config.dilations)}) would need {needed // 2**20} MiB per channel to play; "
+            f"neuralfx plays models of at most {MAX_STREAM_BYTES // 2**20} MiB"
         )
 
 
@@ -320,8 +350,10 @@ def _check_header(header: object) -> None:
     if not isinstance(header["config"], dict):
         raise ValueError("config is not a JSON object")
     rate = header["sample_rate"]
-    if not isinstance(rate, int) or isinstance(rate, bool) or not 8000 <= rate <= 768000:
-        raise ValueError(f"sample_rate {rate!r} is not an integer rate in Hz between 8000 and 768000")
+    if not isinstance(rate, int) or isinstance(rate, bool) or not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise ValueError(
+            f"sample_rate {rate!r} is not an integer rate in Hz between {MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE}"
+        )
     metadata = header["metadata"]
     if not isinstance(metadata, dict):
         raise ValueError("metadata is not a JSON object")
