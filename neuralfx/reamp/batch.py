@@ -134,7 +134,7 @@ def _batch(args: argparse.Namespace) -> int:
     if args.report and not args.report.parent.is_dir():
         raise UsageError(f"--report: {args.report.parent}: no such folder")
     settings = render_settings(args)
-    source, _, fingerprint = effect_from_args(args)
+    source, _, fingerprint = effect_from_args(args, load=not args.dry_run)  # a dry run runs no plugin code
     started = time.perf_counter()
     plan = _plan(in_root, out_root, settings, fingerprint, args.force)
     if args.dry_run:

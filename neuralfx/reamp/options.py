@@ -15,9 +15,11 @@ from typing import Any
 
 import soundfile as sf
 
-from ..chain import Chain
+from ..chain import Chain, chain_plugins, chain_presets, read_chain_file
+from ..fileio import read_capped
 from ..pedal import NeuralPedal
-from ..preset import PresetError, load_preset, preset_path
+from ..plugins import check_consent
+from ..preset import MAX_PRESET_BYTES, PresetError, load_preset, preset_path
 from .render import FORMAT_SUFFIXES, RenderSettings
 
 FORMATS = {name.lower(): name for name in FORMAT_SUFFIXES}  # --format wav → "WAV"
@@ -31,37 +33,64 @@ class UsageError(Exception):
 # --- the effect ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EffectSource:
-    """Where the effect comes from; workers load it from here once each."""
+    """Where the effect comes from; workers load it from here once each. `plugins`: the real
+    paths of the chain's plugins that were consented to (see `neuralfx.plugins`)."""
 
     kind: str  # "preset" or "chain"
     path: Path
+    plugins: tuple[str, ...] = ()
 
     def load(self) -> Any:
-        return NeuralPedal(load_preset(self.path)) if self.kind == "preset" else Chain.load(self.path)
+        if self.kind == "preset":
+            return NeuralPedal(load_preset(self.path))
+        return Chain.load(self.path, allow_plugins=self.plugins)
 
 
-def effect_from_args(args: argparse.Namespace) -> tuple[EffectSource, Any, str]:
-    """(source, the loaded effect, a fingerprint of every file it is made of)."""
+def effect_from_args(args: argparse.Namespace, load: bool = True) -> tuple[EffectSource, Any, str]:
+    """(source, the loaded effect, a fingerprint of every file it is made of).
+
+    A chain's plugins must be trusted or allowed (--allow-plugins). With load=False (a dry run)
+    they are checked but not loaded, so no plugin code runs, and the effect is None.
+    """
     try:
         if args.preset:
-            source = EffectSource("preset", preset_path(args.preset).resolve())
+            path = preset_path(args.preset).resolve()
+            source, effect, files = EffectSource("preset", path), NeuralPedal(load_preset(path)), [path]
         else:
-            source = EffectSource("chain", Path(args.chain).resolve())
-        effect = source.load()
-    except (PresetError, ValueError, OSError) as exc:
+            source, effect, files = _chain(Path(args.chain), args.allow_plugins, load)
+        digest = hashlib.sha256(source.kind.encode())
+        for file in files:
+            digest.update(read_capped(file, MAX_PRESET_BYTES, "an effect's file"))
+    except (PresetError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    digest = hashlib.sha256(source.kind.encode())
-    digest.update(source.path.read_bytes())
-    for pedal in effect if isinstance(effect, Chain) else []:
-        if isinstance(pedal, NeuralPedal):
-            digest.update(pedal.preset.path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"{exc.filename}: cannot read it ({exc.strerror})") from None
     return source, effect, digest.hexdigest()
+
+
+def _chain(path: Path, allow_plugins: bool, load: bool) -> tuple[EffectSource, Any, list[Path]]:
+    chain_dict = read_chain_file(path)
+    base, name = path.resolve().parent, str(path)
+    plugins = chain_plugins(chain_dict, base, name)
+    check_consent(plugins, allow_plugins, name)
+    source = EffectSource("chain", path.resolve(), tuple(map(str, plugins)))
+    presets = chain_presets(chain_dict, base, name)
+    if load:
+        return source, source.load(), [source.path, *presets]
+    for preset in presets:
+        load_preset(preset)  # presets are data: a dry run checks them too
+    return source, None, [source.path, *presets]
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     effect = parser.add_mutually_exclusive_group(required=True)
     effect.add_argument("--preset", metavar="NAME|PATH", help="a preset name or .nfx file")
     effect.add_argument("--chain", metavar="CHAIN.json", help="a chain file (see neuralfx.Chain.save)")
+    parser.add_argument(
+        "--allow-plugins",
+        action="store_true",
+        help="let the chain load native (VST3) plugins that are not trusted: their code runs with your rights",
+    )
     parser.add_argument(
         "--tail", type=non_negative_float, default=0.0, metavar="SECONDS", help="ring-out appended after the input"
     )
