@@ -4,6 +4,9 @@ pedalboard cannot host Python effects inside its native chains, so a Chain group
 of consecutive native plugins into one `pedalboard.Pedalboard` (one C++ call, GIL released)
 and calls Python effects such as NeuralPedal in between.
 
+NaN and Inf never pass from one effect to the next: the chain's input and every effect's output
+are checked, and non-finite samples replaced by silence and counted (`non_finite_samples`).
+
 A chain file names native plugins (VST3) by path; loading one runs its code, so `Chain.load` and
 `Chain.from_dict` load only trusted or allowed plugins (see `neuralfx.plugins`).
 
@@ -28,7 +31,7 @@ from typing import Any
 import numpy as np
 import pedalboard
 
-from .audio import as_channels_first, restore_layout
+from .audio import as_channels_first, restore_layout, silence_non_finite
 from .fileio import atomic_write_text, check_regular_file, read_json
 from .pedal import NeuralPedal
 from .plugins import AllowPlugins, check_consent, check_plugin_file, real_path
@@ -103,6 +106,8 @@ class Chain(MutableSequence):
         self._effects: list[Any] = []
         self._segments: list[_Segment] | None = None
         self._stream: tuple[float, int, int] | None = None
+        self._silenced_blocks = 0  # at the chain's boundaries (neural pedals count their own)
+        self._silenced_samples = 0
         self.extend(effects)
 
     # --- the list -------------------------------------------------------------------------
@@ -143,6 +148,20 @@ class Chain(MutableSequence):
         for plugins that reveal latency only by returning short blocks)."""
         return sum(segment.latency_samples for segment in self._grouped())
 
+    @property
+    def non_finite_samples(self) -> int:
+        """NaN and Inf samples replaced by silence, in the chain's input or an effect's output,
+        since the chain was made (neural pedals' own counts included)."""
+        return self._silenced_samples + sum(getattr(e, "non_finite_samples", 0) for e in self._neural())
+
+    @property
+    def non_finite_blocks(self) -> int:
+        """Blocks in which `non_finite_samples` were found (at one boundary each)."""
+        return self._silenced_blocks + sum(e.non_finite_blocks for e in self._neural())
+
+    def _neural(self) -> Iterator[NeuralPedal]:
+        return (e for e in self._effects if isinstance(e, NeuralPedal))
+
     def reset(self) -> None:
         """Clear all effects' state; the next call starts a new stream."""
         for segment in self._grouped():
@@ -179,9 +198,17 @@ class Chain(MutableSequence):
                 f"the stream runs at {self._stream[0]} Hz with {self._stream[1]} channel(s), this block is "
                 f"{sample_rate} Hz with {channels}: pass reset=True to start a new stream"
             )
+        self._silence(audio)
         for segment in self._grouped():
             audio = segment.process(audio)
+            self._silence(audio)
         return audio
+
+    def _silence(self, audio: np.ndarray) -> None:
+        silenced = silence_non_finite(audio)
+        if silenced:
+            self._silenced_blocks += 1
+            self._silenced_samples += silenced
 
     def _grouped(self) -> list[_Segment]:
         if self._segments is None:

@@ -121,7 +121,7 @@ class LiveProgram:
 
     @property
     def non_finite_blocks(self) -> int:
-        return sum(pedal.non_finite_blocks for pedal in self.pedals)
+        return self.chain.non_finite_blocks
 
     def process(self, x: np.ndarray, out: np.ndarray) -> None:
         """Process one mono block x (n,) into out (n,)."""

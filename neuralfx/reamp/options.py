@@ -8,19 +8,20 @@ import hashlib
 import json
 import math
 import os
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import soundfile as sf
 
+from ..audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 from ..chain import Chain, chain_plugins, chain_presets, read_chain_file
+from ..console import print_error
 from ..fileio import read_capped
 from ..pedal import NeuralPedal
 from ..plugins import check_consent
 from ..preset import MAX_PRESET_BYTES, PresetError, load_preset, preset_path
-from .render import FORMAT_SUFFIXES, RenderSettings
+from .render import FORMAT_SUFFIXES, MAX_TAIL_S, RenderSettings, WriteError
 
 FORMATS = {name.lower(): name for name in FORMAT_SUFFIXES}  # --format wav → "WAV"
 _MARKER_PREFIX = "neuralfx render "
@@ -92,7 +93,11 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         help="let the chain load native (VST3) plugins that are not trusted: their code runs with your rights",
     )
     parser.add_argument(
-        "--tail", type=non_negative_float, default=0.0, metavar="SECONDS", help="ring-out appended after the input"
+        "--tail",
+        type=tail_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help=f"ring-out appended after the input (at most {MAX_TAIL_S:g})",
     )
     parser.add_argument(
         "--normalize-db",
@@ -105,7 +110,10 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         "--subtype", type=str.upper, help="output subtype, e.g. PCM_16, PCM_24, FLOAT (default: input's)"
     )
     parser.add_argument(
-        "--sample-rate", type=positive_int, metavar="HZ", help="output sample rate (default: the input's)"
+        "--sample-rate",
+        type=sample_rate,
+        metavar="HZ",
+        help=f"output sample rate, {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} (default: the input's)",
     )
 
 
@@ -116,10 +124,19 @@ def positive_int(text: str) -> int:
     return value
 
 
-def non_negative_float(text: str) -> float:
+def tail_seconds(text: str) -> float:
     value = float(text)
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a number ≥ 0, got {text}")
+    if not (math.isfinite(value) and 0 <= value <= MAX_TAIL_S):
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds from 0 to {MAX_TAIL_S:g} (reverbs and delays ring out within it), got {text}"
+        )
+    return value
+
+
+def sample_rate(text: str) -> int:
+    value = int(text)
+    if not MIN_SAMPLE_RATE <= value <= MAX_SAMPLE_RATE:
+        raise argparse.ArgumentTypeError(f"must be a rate from {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz, got {text}")
     return value
 
 
@@ -146,7 +163,7 @@ def usage_errors(command: str):
             try:
                 return handler(args)
             except UsageError as exc:
-                print(f"neuralfx {command}: error: {exc}", file=sys.stderr)
+                print_error(command, exc)
                 return 2
 
         return run
@@ -156,11 +173,11 @@ def usage_errors(command: str):
 
 def explain(path: Path, exc: BaseException) -> str:
     """A specific message for a file that failed."""
-    if isinstance(exc, ValueError):
+    if isinstance(exc, ValueError | WriteError):
         return str(exc)
     if isinstance(exc, OSError):
         return f"{exc.strerror or exc} ({exc.filename or path})"
-    if not isinstance(exc, RuntimeError):  # soundfile's errors are RuntimeErrors; anything else is the effect's
+    if not isinstance(exc, sf.LibsndfileError):  # soundfile's reading errors; anything else is the effect's
         return f"{type(exc).__name__}: {exc}"
     message = str(exc).replace(f"Error opening {str(path)!r}: ", "")
     try:
