@@ -172,7 +172,7 @@ _loaded_lock = threading.Lock()  # GUI threads load presets too
 def _read_preset(path: Path) -> Preset:
     """Read and check a `.nfx` file."""
     try:
-        check_regular_file(path, MAX_PRESET_BYTES, "a preset")
+        size = check_regular_file(path, MAX_PRESET_BYTES, "a preset")
         with path.open("rb") as file:
             head = file.read(16)
     except OSError as exc:
@@ -180,13 +180,7 @@ def _read_preset(path: Path) -> Preset:
     except ValueError as exc:
         raise PresetError(path, str(exc)) from None
     _refuse_foreign_formats(path, head)
-    if len(head) < 8:
-        raise PresetError(path, f"the file is {len(head)} bytes long: too short for a preset")
-    (header_bytes,) = struct.unpack("<Q", head[:8])
-    if header_bytes > MAX_HEADER_BYTES:  # refused before the safetensors library parses it
-        raise PresetError(
-            path, f"its header claims {header_bytes} bytes; a preset's header is at most {MAX_HEADER_BYTES}"
-        )
+    _check_header_size(path, head, size)
     from safetensors import SafetensorError, safe_open
 
     try:
@@ -372,6 +366,20 @@ def _check_header(header: object) -> None:
         raise ValueError(f"unknown metadata field {sorted(unknown)[0]!r}")
     if not metadata["name"].strip():
         raise ValueError("metadata field 'name' is empty")
+
+
+def _check_header_size(path: Path, head: bytes, size: int) -> None:
+    """Refuse a safetensors header longer than the file or MAX_HEADER_BYTES, before the safetensors
+    library parses it (a 47 MB header took it 1 GB and 2 s)."""
+    if len(head) < 8:
+        raise PresetError(path, f"not a valid preset file: it is only {len(head)} bytes long")
+    (header_bytes,) = struct.unpack("<Q", head[:8])
+    if header_bytes > size - 8:
+        raise PresetError(
+            path, f"not a valid preset file: its header would be {header_bytes} bytes, the file is {size}"
+        )
+    if header_bytes > MAX_HEADER_BYTES:
+        raise PresetError(path, f"its header is {header_bytes} bytes; a preset's header is at most {MAX_HEADER_BYTES}")
 
 
 def _refuse_foreign_formats(path: Path, head: bytes) -> None:
