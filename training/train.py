@@ -19,7 +19,7 @@ import torch
 import neuralfx
 from neuralfx.preset import Preset
 
-from .data import TrainingData, prepare_pair
+from .data import DataError, TrainingData, prepare_pair
 from .export import export_preset
 from .loop import Trainer, TrainingResult
 from .progress import say
@@ -51,6 +51,7 @@ def train(
     report_dir: str | Path | None = None,
     resume: bool = False,
     ignore_checks: bool = False,
+    force: bool = False,
     log: Callable[[str], None] = say,
 ) -> TrainingRun:
     """Train a preset on a dry input and the pedal's recorded output, and write it to `output`.
@@ -61,14 +62,24 @@ def train(
         pedal: what was captured, said honestly.
         knobs: the pedal's knob settings at capture.
         report_dir: where the report, plots and checkpoint go (default: beside the output).
-        resume: continue from the report folder's checkpoint.
+        resume: continue from the report folder's checkpoint (and replace that run's preset).
         ignore_checks: train even if the data checks fail.
+        force: start afresh even if `output` or the report folder's checkpoint exists (replacing
+            them); without it, or `resume`, an existing one stops the run before it starts.
     Raises:
         ValueError (DataError, PresetError): the files or settings are unusable.
     """
     settings = settings or TrainSettings()
     input_path, target_path, output = Path(input_path), Path(target_path), Path(output)
     report_dir = Path(report_dir) if report_dir else output.with_name(output.stem + ".training")
+    checkpoint = report_dir / "checkpoint.pt"
+    if not (force or resume):
+        for existing, what in ((output, "a preset"), (checkpoint, "the checkpoint of an earlier run")):
+            if existing.exists():
+                raise DataError(
+                    f"{existing} exists ({what}): pass --force to replace it, --resume to continue that run, "
+                    "or write elsewhere"
+                )
     if settings.threads:
         torch.set_num_threads(settings.threads)
 
@@ -86,7 +97,7 @@ def train(
     )
 
     report_dir.mkdir(parents=True, exist_ok=True)
-    result = Trainer(data, settings, checkpoint_path=report_dir / "checkpoint.pt", log=log).run(resume=resume)
+    result = Trainer(data, settings, checkpoint_path=checkpoint, log=log).run(resume=resume)
     log(
         f"best validation ESR {result.validation_esr:.4f} ({result.grade}) at epoch {result.best_epoch}; "
         f"{result.epochs} epochs in {result.elapsed_s / 60:.1f} min, {result.samples_per_s / 1e3:.0f}k samples/s, "
