@@ -27,6 +27,7 @@ from neuralfx.chain import Chain, chain_plugins
 from neuralfx.commands import Command
 from neuralfx.engine import EngineEvent, EngineSettings, EngineState, LiveEngine
 from neuralfx.engine.devices import midi_api_for
+from neuralfx.fileio import parse_json
 from neuralfx.midi import MidiMap
 from neuralfx.pedal import NeuralPedal
 from neuralfx.plugins import real_path, trust_plugins, trusted_plugins_file, untrusted
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.start_button.clicked.connect(self.start_or_stop)
         self.program_label = QLabel("—")
         self.program_label.setObjectName("programName")
+        self.program_label.setTextFormat(Qt.TextFormat.PlainText)  # preset names are shown, never rendered as markup
         self.program_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.previous_button = QPushButton("◀")
         self.next_button = QPushButton("▶")
@@ -452,7 +454,7 @@ class MainWindow(QMainWindow):
         if not text:
             return default
         try:
-            return json.loads(text)
+            return parse_json(text, "a saved setting")
         except (TypeError, ValueError):
             return default
 

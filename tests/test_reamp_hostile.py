@@ -187,6 +187,14 @@ def test_chain_files_that_are_pipes_devices_or_deep_json_are_refused(tmp_path):
         assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr, run.stderr
 
 
+def test_an_input_that_is_a_pipe_is_refused_unread(tmp_path, capsys):
+    os.mkfifo(tmp_path / "pipe.wav")
+    assert (
+        main(["process", str(tmp_path / "pipe.wav"), "-o", str(tmp_path / "o.wav"), "--preset", str(TINY_PRESET)]) == 2
+    )
+    assert "pipe.wav: not a regular file (a pipe, device or folder)" in capsys.readouterr().err
+
+
 def test_force_replaces_files_never_devices_or_pipes(tmp_path, capsys):
     sf.write(tmp_path / "di.wav", guitarish(0.1).T, 48000)
     os.mkfifo(tmp_path / "pipe.wav")

@@ -45,7 +45,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _process(args: argparse.Namespace) -> int:
     input_path, output = args.input, args.output
     if not input_path.is_file():
-        raise UsageError(f"{input_path}: no such file")
+        what = "not a regular file (a pipe, device or folder)" if input_path.exists() else "no such file"
+        raise UsageError(f"{input_path}: {what}")
     if same_file(output, input_path):
         raise UsageError(f"{output} is the input file: refusing to write over it (choose another output)")
     if output.exists() and not args.force:
