@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.warning_label.setObjectName("warning")
         for label in (self.engine_label, self.cpu_label, self.xrun_label, self.latency_label):
             label.setObjectName("chip")
+        self.engine_label.setTextFormat(Qt.TextFormat.PlainText)  # device and file names
         top = QHBoxLayout()
         top.addWidget(self.start_button)
         top.addSpacing(12)

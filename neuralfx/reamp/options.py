@@ -65,7 +65,7 @@ def effect_from_args(args: argparse.Namespace, load: bool = True) -> tuple[Effec
     except (PresetError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
-        raise UsageError(f"{exc.filename}: cannot read it ({exc.strerror})") from None
+        raise UsageError(f"{exc.filename or args.chain or args.preset}: cannot read it ({exc.strerror})") from None
     return source, effect, digest.hexdigest()
 
 
