@@ -130,6 +130,7 @@ class EffectCard(QFrame):
         self.power.setToolTip("Switch this effect on or off")
         self.title = QLabel(Path(entry["preset"]).stem if effect.is_neural else effect_label(entry))
         self.title.setObjectName("presetName" if effect.is_neural else "cardTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # file and plugin names, never markup
         buttons = []
         for text, tip, signal in (
             ("◀", "Move earlier in the chain", lambda: self.moved.emit(-1)),
@@ -155,6 +156,7 @@ class EffectCard(QFrame):
         if effect.is_neural:
             caption = QLabel(effect_label(entry))
             caption.setObjectName("hint")
+            caption.setTextFormat(Qt.TextFormat.PlainText)
             self.title.setToolTip(entry["preset"])
             layout.addWidget(caption)
         values = entry.get("parameters", {})

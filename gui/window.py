@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -22,12 +23,14 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from neuralfx.chain import Chain
+from neuralfx.chain import Chain, chain_plugins
 from neuralfx.commands import Command
 from neuralfx.engine import EngineEvent, EngineSettings, EngineState, LiveEngine
 from neuralfx.engine.devices import midi_api_for
+from neuralfx.fileio import parse_json
 from neuralfx.midi import MidiMap
 from neuralfx.pedal import NeuralPedal
+from neuralfx.plugins import real_path, trust_plugins, trusted_plugins_file, untrusted
 from neuralfx.preset import load_preset
 
 from .chain_editor import ChainEditor
@@ -76,6 +79,7 @@ class MainWindow(QMainWindow):
         self._nan_until = self._clip_until = 0.0
         self._preset_names: dict[str, str] = {}  # chain-file preset reference → preset name
         self._rate_of: str | None = None  # the preset reference whose rate the Audio tab was given
+        self.allowed_plugins: set[Path] = set()  # native plugins the user allowed in this session
 
         self._build(settings)
         self.link.reported.connect(self._on_event)
@@ -98,6 +102,7 @@ class MainWindow(QMainWindow):
         self.start_button.clicked.connect(self.start_or_stop)
         self.program_label = QLabel("—")
         self.program_label.setObjectName("programName")
+        self.program_label.setTextFormat(Qt.TextFormat.PlainText)  # preset names are shown, never rendered as markup
         self.program_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.previous_button = QPushButton("◀")
         self.next_button = QPushButton("▶")
@@ -113,6 +118,7 @@ class MainWindow(QMainWindow):
         self.warning_label.setObjectName("warning")
         for label in (self.engine_label, self.cpu_label, self.xrun_label, self.latency_label):
             label.setObjectName("chip")
+        self.engine_label.setTextFormat(Qt.TextFormat.PlainText)  # device and file names
         top = QHBoxLayout()
         top.addWidget(self.start_button)
         top.addSpacing(12)
@@ -213,6 +219,8 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         """Start the engine with the current settings (the process starts in the background)."""
+        if self._plugins_refused(self.engine_settings().chain_dict):
+            self.show_error("Starting without the plugins you did not allow: they are switched off in the chain.")
         settings = self.engine_settings()
         self.save_settings()
         self.start_button.setEnabled(False)
@@ -349,6 +357,9 @@ class MainWindow(QMainWindow):
         self.background.run(lambda: neural_entry(path), played, self.show_error)
 
     def _chain_changed(self, chain_dict: dict) -> None:
+        if self.running and self._plugins_refused(chain_dict):
+            self.show_error("The plugins you did not allow are switched off in the chain.")
+            chain_dict = self.editor.model.chain_to_send()
         self._command(Command.LOAD_CHAIN, chain_dict)
         self._follow_preset_rate()
         self.save_soon()
@@ -391,13 +402,60 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Restart the engine (Stop, Start) to use the new audio or MIDI settings.")
         self.save_soon()
 
+    # --- native plugins ---------------------------------------------------------------------------
+    def _plugins_refused(self, chain_dict: dict | None) -> bool:
+        """Ask the user about the chain's native plugins that are neither trusted nor allowed yet:
+        loading one runs its code. Allowed ones join the engine's consent (and, "always", the
+        user's trusted-plugins file); refused ones are switched off in the editor. Returns whether
+        any were refused."""
+        try:
+            asked = untrusted(chain_plugins(chain_dict), self.allowed_plugins) if chain_dict else []
+        except ValueError:
+            return False  # a damaged chain: the engine says what is wrong with it
+        if not asked:
+            return False
+        choice = self.ask_plugin_consent(asked)
+        if choice is None:
+            model = self.editor.model
+            for row, effect in enumerate(model.effects):
+                if effect.entry["type"] == "plugin" and real_path(effect.entry["path"]) in asked:
+                    model.set_switched_off(row, True)
+            self.editor.set_model(model)
+            self.save_soon()
+            return True
+        if choice == "always":
+            trust_plugins(asked)
+        self.allowed_plugins.update(asked)
+        allowed = frozenset(self.allowed_plugins)
+        self.link.submit(lambda engine: setattr(engine, "allow_plugins", allowed))  # before the chain it allows
+        return False
+
+    def ask_plugin_consent(self, paths: list[Path]) -> str | None:
+        """Ask whether to load these native plugins: "once" (this session), "always" or None."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Load native plugins?")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # paths are shown as they are, never as markup
+        box.setText(
+            "The chain loads native plugins that you have not trusted:\n\n"
+            + "\n".join(str(path) for path in paths)
+            + "\n\nA plugin is a program: it runs with your rights. Load it only if you trust where it came from. "
+            f"'Always allow' adds it to {trusted_plugins_file()}."
+        )
+        once = box.addButton("Allow once", QMessageBox.ButtonRole.AcceptRole)
+        always = box.addButton("Always allow", QMessageBox.ButtonRole.YesRole)
+        box.setDefaultButton(box.addButton("Don't load", QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        clicked = box.clickedButton()
+        return "once" if clicked is once else "always" if clicked is always else None
+
     # --- settings ---------------------------------------------------------------------------------
     def _load_json(self, key: str, default):
         text = self.store.value(key)
         if not text:
             return default
         try:
-            return json.loads(text)
+            return parse_json(text, "a saved setting")
         except (TypeError, ValueError):
             return default
 

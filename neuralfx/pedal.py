@@ -34,6 +34,9 @@ PARAMETERS = ("input_gain_db", "output_gain_db", "mix", "bypass")
 """The parameters of every neural pedal a host may set while playing (crossfade_ms is a setup
 choice); a model's own controls (its knobs, a size) come on top (`NeuralPedal.model_parameters`)."""
 
+MAX_GAIN_DB = 120.0
+"""The largest input or output gain, up or down: beyond it a gain is a mistake (or an overflow)."""
+
 
 def check_parameter(name: str, value: Any, model_parameters: tuple[ModelParameter, ...] = ()) -> float | bool:
     """Validate a NeuralPedal parameter value; returns it as float (bool for bypass).
@@ -53,6 +56,8 @@ def check_parameter(name: str, value: Any, model_parameters: tuple[ModelParamete
     if name in controls and not controls[name].minimum <= value <= controls[name].maximum:
         control = controls[name]
         raise ValueError(f"{name} must be between {control.minimum:g} and {control.maximum:g}, got {value}")
+    if name.endswith("_gain_db") and not -MAX_GAIN_DB <= value <= MAX_GAIN_DB:
+        raise ValueError(f"{name} must be between -{MAX_GAIN_DB:g} and +{MAX_GAIN_DB:g} dB, got {value:g}")
     return float(value)
 
 
@@ -67,8 +72,9 @@ class NeuralPedal:
 
     Signal flow: wet = output_gain · model(input_gain · x); out = (1 − mix)·x + mix·wet, and
     `bypass` crossfades to x over `crossfade_ms`. Gain and mix changes glide over 20 ms. NaN
-    and Inf never leave: non-finite input is replaced by silence before the model, and blocks
-    whose output had to be silenced are counted in `non_finite_blocks`.
+    and Inf never leave: non-finite input is replaced by silence before the model, and output
+    that had to be silenced is counted in `non_finite_samples` (and the blocks that held it in
+    `non_finite_blocks`).
 
     If the host rate differs from the preset's, audio is resampled in and out, and the output
     (wet and dry alike) lags by `latency_samples`; at the preset's own rate the latency is 0.
@@ -118,6 +124,7 @@ class NeuralPedal:
         self._stream: _Stream | None = None
         self._at_rest = False  # whether the stream is exactly in its reset state
         self.non_finite_blocks = 0
+        self.non_finite_samples = 0
         self._input_gain_db = self._output_gain_db = 0.0
         self._input_calibration_dbu = None
         self._default_output_mode = "normalized" if self.preset.is_nam else "raw"
@@ -384,8 +391,10 @@ class NeuralPedal:
         dry = self._stream.delay_dry(dry)
         blend_into(wet, dry, self._mix.next(n))
         blend_into(wet, dry, self._engaged.next(n))
-        if silence_non_finite(wet):
+        silenced = silence_non_finite(wet)
+        if silenced:
             self.non_finite_blocks += 1
+            self.non_finite_samples += silenced
         return wet
 
     def _set_glide_times(self) -> None:

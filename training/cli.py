@@ -10,6 +10,8 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from neuralfx.audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+
 from .progress import say
 from .settings import TrainSettings, flag
 
@@ -37,6 +39,9 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--config", type=Path, help="a JSON file of training options")
     train.add_argument("--report-dir", type=Path, help="where the report, plots and checkpoint go")
     train.add_argument("--resume", action="store_true", help="continue from the report folder's checkpoint")
+    train.add_argument(
+        "--force", action="store_true", help="start afresh, replacing an existing output preset and checkpoint"
+    )
     train.add_argument("--ignore-checks", action="store_true", help="train even if the data checks fail")
     for option in dataclasses.fields(TrainSettings):
         shown = "" if option.default is None else f" (default {option.default})"
@@ -104,7 +109,7 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError("--knob records one setting's knobs; with --captures the manifest gives each capture's")
     settings = train_settings(args)
     common = {"name": args.name, "pedal": args.pedal, "report_dir": args.report_dir, "resume": args.resume}
-    common["ignore_checks"] = args.ignore_checks
+    common.update(ignore_checks=args.ignore_checks, force=args.force)
     if args.captures:
         output = _output_path(args.output, (args.captures,))
         run = train_captures(args.captures, output, settings, **common)
@@ -117,8 +122,11 @@ def _train(args: argparse.Namespace) -> int:
 def _capture_signal(args: argparse.Namespace) -> int:
     from .capture import capture_layout, write_capture_signal
 
-    if args.sample_rate < 8000:
-        raise ValueError(f"--sample-rate {args.sample_rate} is too low: use your interface's rate, e.g. 48000")
+    if not MIN_SAMPLE_RATE <= args.sample_rate <= MAX_SAMPLE_RATE:
+        raise ValueError(
+            f"--sample-rate {args.sample_rate} is not an interface's rate: give one from {MIN_SAMPLE_RATE} to "
+            f"{MAX_SAMPLE_RATE} Hz, e.g. 48000"
+        )
     if args.output.exists() and not args.force:
         raise ValueError(f"{args.output} exists: pass --force to replace it, or name another file")
     write_capture_signal(args.output, args.sample_rate, args.subtype)

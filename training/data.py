@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from neuralfx.audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from neuralfx.fileio import check_regular_file
 from neuralfx.models.pedalnet import Knob
 
 from . import checks
@@ -21,6 +23,9 @@ from .captures import CaptureSet
 from .checks import DataError, Finding
 from .loss import pre_emphasis
 
+MAX_RECORDING_S = 3600
+"""The longest recording trained on (the capture signal is a few minutes)."""
+MAX_RECORDING_BYTES = 8 << 30
 HIGHPASS_HZ = 20.0
 VALIDATION_FRACTION = 0.1  # of a pair that is not our capture signal, held out from its end
 MIN_VALIDATION_S = 2.0
@@ -158,7 +163,22 @@ def prepare_captures(
 
 
 def load_audio(path: Path) -> tuple[np.ndarray, int, int]:
-    """Read any format soundfile knows. Returns (first channel as float32, sample rate, channel count)."""
+    """Read any format soundfile knows. Returns (first channel as float32, sample rate, channel count).
+    Raises DataError for a missing or non-regular file, or one too long to train on."""
+    try:
+        check_regular_file(path, MAX_RECORDING_BYTES, "a recording")
+        info = soundfile.info(str(path))
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path}: {exc}") from None
+    except (soundfile.LibsndfileError, RuntimeError) as exc:
+        raise DataError(f"{path}: cannot read it as audio ({exc})") from None
+    if not MIN_SAMPLE_RATE <= info.samplerate <= MAX_SAMPLE_RATE or info.frames > MAX_RECORDING_S * info.samplerate:
+        raise DataError(
+            f"{path}: {info.frames} frames at {info.samplerate} Hz: train on recordings of at most "
+            f"{MAX_RECORDING_S / 60:g} minutes at {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz"
+        )
     try:
         audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:

@@ -14,6 +14,7 @@ import hashlib
 import math
 import statistics
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from neuralfx.fileio import atomic_path
+from neuralfx.fileio import atomic_path, check_regular_file
 
 from .data import DataError, TrainingData, TrainingSet, TrainingWindows
 from .evaluate import validate
@@ -315,8 +316,7 @@ class Trainer:
         path = self.checkpoint_path
         if not path or not path.is_file():
             raise DataError(f"nothing to resume: no checkpoint at {path}")
-        # Our own file, written by save_checkpoint; weights_only keeps it from running code anyway.
-        state = torch.load(path, map_location=self.device, weights_only=True)
+        state = _read_checkpoint(path, self.device)
         if state.get("format") != CHECKPOINT_FORMAT or state.get("version") != CHECKPOINT_VERSION:
             raise DataError(f"{path} is not a neuralfx training checkpoint of this version")
         if state["fingerprint"] != self.fingerprint:
@@ -332,13 +332,38 @@ class Trainer:
                     f"resume with the same options (only {', '.join(map(flag, RESUMABLE_CHANGES))} may change), "
                     "or start afresh without --resume"
                 )
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.best_state = state["best_model"]
-        self.best_prediction = state["best_prediction"].numpy()
-        for name in _CHECKPOINTED:
-            setattr(self, name, state[name])
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.best_state = state["best_model"]
+            self.best_prediction = state["best_prediction"].numpy()
+            for name in _CHECKPOINTED:
+                setattr(self, name, state[name])
+        except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+            raise DataError(f"{path} is damaged ({type(exc).__name__}: {exc}); {_START_AFRESH}") from None
         self.log(f"resuming after epoch {self.epoch} (step {self.step}, best validation ESR {self.best_esr:.4f})")
+
+
+MAX_CHECKPOINT_BYTES = 1 << 30
+_START_AFRESH = "delete it, or pass --force without --resume, to start afresh"
+
+
+def _read_checkpoint(path: Path, device: torch.device) -> dict:
+    """A checkpoint's contents. Our own files, written by save_checkpoint (torch's zip format);
+    weights_only keeps any file from running code. Raises DataError for anything else."""
+    try:
+        check_regular_file(path, MAX_CHECKPOINT_BYTES, "a training checkpoint")
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: {exc}") from None
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path} is not a checkpoint written by neuralfx train (empty or damaged?); {_START_AFRESH}")
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # torch raises all sorts for a damaged file (EOF, zip, unpickling...)
+        raise DataError(f"{path} cannot be read ({type(exc).__name__}: {exc}); {_START_AFRESH}") from None
+    if not isinstance(state, dict):
+        raise DataError(f"{path} is not a neuralfx training checkpoint")
+    return state
 
 
 _CHECKPOINTED = (

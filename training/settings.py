@@ -7,12 +7,11 @@ Imports no torch: the `neuralfx` command builds its parser from this module.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuralfx.fileio import read_capped
+from neuralfx.fileio import read_json
 from neuralfx.models import PedalNetConfig
 from neuralfx.models.pedalnet import CONDITIONINGS, Knob
 
@@ -108,8 +107,8 @@ class TrainSettings:
     def from_config_file(cls, path: Path, **overrides: Any) -> TrainSettings:
         """The settings a JSON file of option names gives, with `overrides` (flags) on top."""
         try:
-            loaded = json.loads(read_capped(path, MAX_CONFIG_BYTES, "a training config file"))
-        except (OSError, ValueError, RecursionError) as exc:
+            loaded = read_json(path, MAX_CONFIG_BYTES, "a training config file")
+        except (OSError, ValueError) as exc:
             raise ValueError(f"{path}: cannot read the config file ({exc})") from None
         if not isinstance(loaded, dict):
             raise ValueError(f"{path}: the config file must hold a JSON object of option names")

@@ -20,12 +20,14 @@ import neuralfx
 from neuralfx.preset import Preset
 
 from .captures import read_captures
-from .data import TrainingSet, prepare_captures, prepare_pair
+from .data import DataError, TrainingSet, prepare_captures, prepare_pair
 from .export import export_preset
 from .loop import Trainer, TrainingResult
 from .progress import say
 from .report import build_report, write_json, write_plots
 from .settings import TrainSettings
+
+CHECKPOINT = "checkpoint.pt"
 
 
 @dataclass
@@ -52,6 +54,7 @@ def train(
     report_dir: str | Path | None = None,
     resume: bool = False,
     ignore_checks: bool = False,
+    force: bool = False,
     log: Callable[[str], None] = say,
 ) -> TrainingRun:
     """Train a preset on a dry input and the pedal's recorded output, and write it to `output`.
@@ -62,17 +65,20 @@ def train(
         pedal: what was captured, said honestly.
         knobs: the pedal's knob settings at capture (recorded in the metadata).
         report_dir: where the report, plots and checkpoint go (default: beside the output).
-        resume: continue from the report folder's checkpoint.
+        resume: continue from the report folder's checkpoint (and replace that run's preset).
         ignore_checks: train even if the data checks fail.
+        force: start afresh even if `output` or the report folder's checkpoint exists (replacing
+            them); without it, or `resume`, an existing one stops the run before it starts.
     Raises:
         ValueError (DataError, PresetError): the files or settings are unusable.
     """
     settings = settings or TrainSettings()
+    output, report_dir = _claim_outputs(output, report_dir, force, resume)
     input_path, target_path = Path(input_path), Path(target_path)
     data = prepare_pair(input_path, target_path, settings.latency, settings.validation_s, ignore_checks)
     sources = {"input": input_path.name, "target": target_path.name}
     pedal = pedal or f"captured from {target_path.name}"
-    return _train(TrainingSet.of(data), sources, Path(output), settings, name, pedal, knobs, report_dir, resume, log)
+    return _train(TrainingSet.of(data), sources, output, report_dir, settings, name, pedal, knobs, resume, log)
 
 
 def train_captures(
@@ -85,32 +91,49 @@ def train_captures(
     report_dir: str | Path | None = None,
     resume: bool = False,
     ignore_checks: bool = False,
+    force: bool = False,
     log: Callable[[str], None] = say,
 ) -> TrainingRun:
     """Train a preset with knobs on a pedal captured at several settings (a manifest, see
     `neuralfx_training.captures`): the network takes the knobs' positions as inputs. Arguments
     as for `train`."""
     settings = settings or TrainSettings()
+    output, report_dir = _claim_outputs(output, report_dir, force, resume)
     captures = read_captures(manifest)
     data = prepare_captures(captures, settings.latency, settings.validation_s, ignore_checks)
     sources = {"captures": Path(manifest).name, "settings": len(data.pairs), "unseen_settings": len(data.unseen)}
     pedal = pedal or f"captured at {len(captures.captures)} settings ({Path(manifest).name})"
-    return _train(data, sources, Path(output), settings, name, pedal, None, report_dir, resume, log)
+    return _train(data, sources, output, report_dir, settings, name, pedal, None, resume, log)
+
+
+def _claim_outputs(output: str | Path, report_dir: str | Path | None, force: bool, resume: bool) -> tuple[Path, Path]:
+    """(output, report folder), once neither holds an earlier run's work that this run would
+    replace unasked: a preset at `output` or a checkpoint in the report folder."""
+    output = Path(output)
+    report_dir = Path(report_dir) if report_dir else output.with_name(output.stem + ".training")
+    if not (force or resume):
+        for existing, what in ((output, "a preset"), (report_dir / CHECKPOINT, "the checkpoint of an earlier run")):
+            if existing.exists():
+                raise DataError(
+                    f"{existing} exists ({what}): pass --force to replace it, --resume to continue that run, "
+                    "or write elsewhere"
+                )
+    return output, report_dir
 
 
 def _train(
     data: TrainingSet,
     sources: dict,
     output: Path,
+    report_dir: Path,
     settings: TrainSettings,
     name: str | None,
     pedal: str,
     knobs: dict[str, float | str] | None,
-    report_dir: str | Path | None,
     resume: bool,
     log: Callable[[str], None],
 ) -> TrainingRun:
-    report_dir = Path(report_dir) if report_dir else output.with_name(output.stem + ".training")
+    checkpoint = report_dir / CHECKPOINT
     if settings.threads:
         torch.set_num_threads(settings.threads)
     summary = data.summary()
@@ -130,7 +153,7 @@ def _train(
     )
 
     report_dir.mkdir(parents=True, exist_ok=True)
-    result = Trainer(data, settings, checkpoint_path=report_dir / "checkpoint.pt", log=log).run(resume=resume)
+    result = Trainer(data, settings, checkpoint_path=checkpoint, log=log).run(resume=resume)
     log(
         f"best validation ESR {result.validation_esr:.4f} ({result.grade}) at epoch {result.best_epoch}; "
         f"{result.epochs} epochs in {result.elapsed_s / 60:.1f} min, {result.samples_per_s / 1e3:.0f}k samples/s, "

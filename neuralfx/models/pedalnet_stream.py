@@ -34,8 +34,28 @@ if TYPE_CHECKING:
     from .pedalnet import PedalNetConfig, PedalNetModel
 
 _MAX_PLANS = 1024
+CHUNK_SIZE = 128
+ROOM_CHUNKS = 8
 
 Plan = list[tuple[Callable, tuple]]
+
+
+def _layout(config: PedalNetConfig, chunk_size: int, room_chunks: int) -> tuple[int, int, int]:
+    """(lookback, history length, operand rows) of a stream: samples of history each layer reads
+    behind the write position, samples of history kept, rows of each layer's operand."""
+    c, k = config.channels, config.kernel_size
+    lookback = (k - 1) * max(config.dilations)
+    return lookback, 2 * lookback + room_chunks * chunk_size, k * c + 1 + 2 * c
+
+
+def stream_bytes(config: PedalNetConfig, chunk_size: int = CHUNK_SIZE, room_chunks: int = ROOM_CHUNKS) -> int:
+    """The memory one stream of `config` holds, in bytes: its layers' history, the rewind scratch,
+    and one chunk's work arrays (3.8 MB for the 24×16 model). Exact integers, however large the
+    config: this sizes a config before anything is allocated for it."""
+    lookback, length, rows = _layout(config, chunk_size, room_chunks)
+    layers, c = config.num_layers, config.channels
+    floats = layers * c * (length + lookback) + layers * (rows + 1) * chunk_size + chunk_size
+    return 4 * floats
 
 
 class PedalNetStream:
@@ -51,7 +71,9 @@ class PedalNetStream:
         settle: settle into silence now (see `reset`); False leaves that to the caller.
     """
 
-    def __init__(self, model: PedalNetModel, chunk_size: int = 128, room_chunks: int = 8, settle: bool = True) -> None:
+    def __init__(
+        self, model: PedalNetModel, chunk_size: int = CHUNK_SIZE, room_chunks: int = ROOM_CHUNKS, settle: bool = True
+    ) -> None:
         if chunk_size < 1 or room_chunks < 1:
             raise ValueError("chunk_size and room_chunks must be positive")
         config = self.config = model.config
@@ -60,7 +82,6 @@ class PedalNetStream:
         # Operand rows per layer: [taps (K·C); 1; u·v (C); u (C)]. The first layer's K
         # one-channel taps sit just above the ones row, so every layer shares one layout.
         self._ones_row = k * c
-        self._rows = k * c + 1 + 2 * c
         self._model = model
         self._base_conv, self._residual, self._mix = model.folded
         self._conv = [conv.copy() for conv in self._base_conv] if config.knobs else self._base_conv
@@ -70,8 +91,7 @@ class PedalNetStream:
         self._knobs_set = False  # whether set_parameter ran since the last block
         self._modulation = model.modulation(self._knobs) if config.knobs else None  # at self._knobs
         self._fold_knobs()
-        self._lookback = (k - 1) * max(config.dilations)
-        self._length = 2 * self._lookback + room_chunks * chunk_size
+        self._lookback, self._length, self._rows = _layout(config, chunk_size, room_chunks)
         self._history = np.zeros((config.num_layers, c, self._length), np.float32)
         self._rewind = np.empty((config.num_layers, c, self._lookback), np.float32)
         self._buffers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}

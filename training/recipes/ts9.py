@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="resume the training run in --workdir")
+    parser.add_argument("--force", action="store_true", help="start afresh, replacing the training run in --workdir")
     parser.add_argument(
         "--preset",
         type=Path,
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         knobs=NOON,
         report_dir=args.workdir / "report",
         resume=args.resume,
+        force=args.force,
     )
     if run.result.stopped == "interrupted":
         return 130
