@@ -168,6 +168,7 @@ class _Engine:
         self._stopping = False
         self._resolved_seen = 0
         self._program: LiveProgram | None = None
+        self._midi_problems: list[str] | None = None  # those last reported
         self.state = EngineState(
             bypassed=False,
             presets=tuple(name for name, _, _ in self.slots),
@@ -204,6 +205,8 @@ class _Engine:
         self._update(running=True, kind="started")
         for warning in self._startup_warnings:
             self._error(warning)
+        self._midi_problems = None
+        self._check_midi_map()
         while not self._stopping:
             timeout = 0.01 if self.signal_path.loading else 0.1  # report the end of a load promptly
             ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=timeout)
@@ -244,11 +247,26 @@ class _Engine:
                 self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
                 _send(self.conn, EngineEvent("learned", data=learned.to_dict(), state=self.state))
                 continue  # the message taught the trigger: it does not also fire it
-            for action in self.midi_map.handle(message):
+            for action in self.midi_map.handle(message, self._controls()):
                 try:
                     getattr(self, action.command)(*action.args)
                 except ValueError as exc:  # e.g. Program Change to an empty slot
                     self._error(f"MIDI {action.command}: {exc}")
+
+    def _controls(self) -> tuple:
+        """The own controls (knobs) of the pedal a CC's set_parameter reaches: the program's first neural pedal's."""
+        pedals = self._program.pedals if self._program is not None else []
+        return pedals[0].model_parameters if pedals else ()
+
+    def _check_midi_map(self) -> None:
+        """Say what the map asks of the playing pedal that it cannot do (once, until that changes)."""
+        pedals = self._program.pedals if self._program is not None else []
+        name = pedals[0].preset.name if pedals else "the program"
+        problems = self.midi_map.problems_with(self._controls(), name)
+        if problems != self._midi_problems and self.state.running:
+            for problem in problems:
+                self._error(f"MIDI: {problem}")
+        self._midi_problems = problems
 
     def _housekeeping(self) -> None:
         errors = list(self.signal_path.errors)
@@ -284,6 +302,7 @@ class _Engine:
         self.signal_path.load(program)
         self._program = program
         self._update(program_name=name, chain_dict=chain_dict, slot=slot, loading=True)
+        self._check_midi_map()
 
     def _after_a_callback(self) -> None:
         """Return right after the next callback ends: the main thread's longest GIL-free stretch."""
@@ -383,3 +402,4 @@ class _Engine:
     def set_midi_map(self, data: dict) -> None:
         self.midi_map = MidiMap.from_dict(data)
         self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
+        self._check_midi_map()
