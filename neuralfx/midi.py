@@ -202,7 +202,7 @@ class Binding:
                 f"the pedal such as drive), got {name!r}"
             )
         if name in NOT_SWEPT:
-            raise ValueError(f"a CC cannot sweep {name!r}: sweep one of {', '.join(PARAMETER_RANGES)} or a pedal's knob")
+            raise ValueError(f"a CC cannot sweep {name!r}: sweep {', '.join(PARAMETER_RANGES)} or a pedal's knob")
         if name in PARAMETER_RANGES:
             low, high = PARAMETER_RANGES[name]
             object.__setattr__(self, "minimum", _finite("minimum", low if self.minimum is None else self.minimum))
