@@ -116,6 +116,7 @@ class _Engine:
         self._out_channels = out_channels = min(settings.output_channels, output_info["max_output_channels"])
         block = 0 if "jack" in host_name.lower() else settings.block_size
         self.signal_path = SignalPath(self.rate, settings.crossfade_ms, CAPACITY)
+        self.signal_path.set_levels(settings.input_gain_db, settings.output_gain_db)
         self.recorder = Recorder(self.rate)
         self.callback = AudioCallback(
             self.signal_path, meters, self.recorder, self.rate, self.channel, self.source, capacity=CAPACITY
@@ -180,6 +181,8 @@ class _Engine:
             input_file=settings.input_file,
             sample_rate=self.rate,
             block_size=block,
+            input_gain_db=settings.input_gain_db,
+            output_gain_db=settings.output_gain_db,
         )
 
     # --- the main thread ------------------------------------------------------------------------
@@ -345,6 +348,10 @@ class _Engine:
 
     def toggle_bypass(self) -> None:
         self.set_bypass(not self.state.bypassed)
+
+    def set_levels(self, input_gain_db: float, output_gain_db: float) -> None:
+        self.signal_path.set_levels(input_gain_db, output_gain_db)
+        self._update(input_gain_db=input_gain_db, output_gain_db=output_gain_db)
 
     def set_parameter(self, name: str, value, effect: int | None = None) -> None:
         if self._program is None:
