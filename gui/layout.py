@@ -50,6 +50,7 @@ def field_with_button(field: QWidget, text: str, clicked: Callable[[], None]) ->
 def fix_width(widget: QWidget, *texts: str, padding: int = 24) -> None:
     """Make a button or label as wide as the widest of the texts it shows, so that it never changes
     size (and nothing beside it moves under the mouse) when its text changes."""
+    widget.ensurePolished()  # the style sheet's font, not the default one
     widget.setFixedWidth(max(widget.fontMetrics().horizontalAdvance(text) for text in texts) + padding)
 
 

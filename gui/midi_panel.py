@@ -211,7 +211,7 @@ class MidiPanel(QWidget):
         elsewhere = dict.fromkeys(  # knobs bound in the map that the playing pedal lacks: they can be cleared
             b["parameter"]
             for b in self.midi_map["bindings"]
-            if b["command"] == Command.SET_PARAMETER and b["parameter"] not in PARAMETER_RANGES | playing
+            if b["command"] == Command.SET_PARAMETER and b["parameter"] not in {*PARAMETER_RANGES, *playing}
         )
         knobs += [
             (f"{control_label(name)} (not on this pedal)", Binding(Command.SET_PARAMETER, parameter=name), _SWEEPS)

@@ -16,6 +16,7 @@ from PyQt6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QFont
 from PyQt6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -104,7 +105,9 @@ class PresetBrowser(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Preset", "ESR"])
         self.tree.setRootIsDecorated(True)
-        self.tree.setColumnWidth(0, 220)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setWordWrap(True)  # long names break between words, never inside one
         self.tree.setUniformRowHeights(False)
         self.tree.currentItemChanged.connect(self._show_details)
@@ -193,7 +196,7 @@ class PresetBrowser(QWidget):
             group.setFont(0, font)
             self.tree.addTopLevelItem(group)
             if not infos:
-                hint = QTreeWidgetItem(["(empty: save or copy .nfx or .nam files here)"])
+                hint = QTreeWidgetItem(["(empty: copy .nfx or .nam files here)"])
                 hint.setFlags(Qt.ItemFlag.NoItemFlags)
                 group.addChild(hint)
             for info in shown:

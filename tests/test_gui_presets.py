@@ -22,7 +22,7 @@ def test_folders_opened_files_and_metadata(qtbot, tmp_path, monkeypatch):
     window = open_window(qtbot, tmp_path, monkeypatch)
     browser = window.browser
     qtbot.waitUntil(lambda: "Your presets" in names(browser), timeout=TIMEOUT_MS)
-    assert names(browser)["Your presets"] == ["(empty: save or copy .nfx or .nam files here)"]
+    assert names(browser)["Your presets"] == ["(empty: copy .nfx or .nam files here)"]
     assert browser.folder_button.text() == "Create your folder"
 
     folder = browser.create_user_folder()

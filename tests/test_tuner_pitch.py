@@ -13,7 +13,8 @@ def plucked(frequency_hz: float, samples: int = 4096, seed: int = 0) -> np.ndarr
     """A string-like tone: a strong second and third harmonic, a little noise, at about -12 dBFS."""
     t = np.arange(samples) / RATE
     rng = np.random.default_rng(seed)
-    tone = sum(a * np.sin(2 * np.pi * k * frequency_hz * t + rng.uniform(0, 6)) for k, a in ((1, 1), (2, 0.8), (3, 0.5)))
+    harmonics = ((1, 1.0), (2, 0.8), (3, 0.5))
+    tone = sum(a * np.sin(2 * np.pi * k * frequency_hz * t + rng.uniform(0, 6)) for k, a in harmonics)
     return (0.12 * tone + rng.normal(0, 0.002, samples)).astype(np.float32)
 
 
