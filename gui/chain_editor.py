@@ -204,7 +204,7 @@ class EffectCard(QFrame):
             self.caption.setText(info.model if info is not None else effect_label(entry))
         elif entry["type"] == "native" and entry["class"] == CABINET:
             self._add_impulse_response_row(layout, str(values.get("impulse_response_filename", "")))
-        if self.caption.text():
+        if effect.is_neural:
             layout.addWidget(self.caption)
         self.controls: dict[str, ParameterControl] = {}
         grid = QGridLayout()
@@ -232,6 +232,7 @@ class EffectCard(QFrame):
     def _add_impulse_response_row(self, layout: QVBoxLayout, path: str) -> None:
         self.caption.setText(Path(path).name)
         self.caption.setToolTip(path)
+        layout.addWidget(self.caption)
         button = QToolButton()
         button.setText("Load IR…")
         button.setToolTip("Play another impulse response file (a speaker cabinet, a room)")

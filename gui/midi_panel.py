@@ -244,6 +244,7 @@ class MidiPanel(QWidget):
             self.table.setCellWidget(row, 3, clear)
             self.learn_buttons[binding.role] = learn
         self._refresh()
+        self.table.resizeRowsToContents()  # a long slot name wraps between words
 
     def _refresh(self) -> None:
         waiting = Binding.from_dict(self.learning).role if self.learning else None

@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuralfx.models import ModelParameter
+from neuralfx.models.pedalnet import ARCHITECTURE as PEDALNET
 from neuralfx.preset import Preset, PresetError, load_preset
+
+MODEL_NAMES = {PEDALNET: "PedalNet WaveNet"}
+"""Architectures as a card names them (a NAM file's: "NAM" and NAM's own name)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class PresetInfo:
     @classmethod
     def of(cls, preset: Preset) -> PresetInfo:
         m, model = preset.metadata, preset.model
+        architecture = model.architecture
         sizes = tuple(
             Size(s.max_value, s.metadata.loudness_db, s.model.multiply_adds) for s in getattr(model, "submodels", ())
         )
@@ -68,7 +73,7 @@ class PresetInfo:
             dict(m.knobs),
             m.date,
             is_nam=preset.is_nam,
-            model=f"NAM {model.architecture}" if preset.is_nam else model.architecture,
+            model=f"NAM {architecture}" if preset.is_nam else MODEL_NAMES.get(architecture, architecture),
             multiply_adds=model.multiply_adds,
             gear_type=m.gear_type,
             tone_type=m.tone_type,
@@ -127,7 +132,7 @@ class PresetInfo:
             rows.append(("Levels at 0 dBFS", ", ".join(levels)))
         for control in self.controls:
             unit = f" {control.unit}" if control.unit else ""
-            rows.append((control_label(control.name), f"{control.minimum:g} to {control.maximum:g}{unit}"))
+            rows.append((f"{control_label(control.name)} knob", f"{control.minimum:g} to {control.maximum:g}{unit}"))
         if self.knobs:
             rows.append(("Captured at", ", ".join(f"{k} {v}" for k, v in self.knobs.items())))
         rows.append(("Date", self.date[:10]))

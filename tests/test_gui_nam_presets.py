@@ -47,7 +47,7 @@ def test_nam_files_are_listed_described_searched_and_favoured(qtbot, tmp_path, m
         assert shown in details, shown
     browser.select(folder / "a2.nam")
     assert "Size 1</td><td>up to 0.5: 1.7k, -24.0 dBFS" in browser.details.text()
-    assert "Size</td><td>0 to 1" in browser.details.text()  # its size control's range
+    assert "Size knob</td><td>0 to 1" in browser.details.text()  # its size control's range
 
     browser.search.setText("darkglass")  # the pedal, not the name
     assert names(browser) == {"Your presets": ["Test LSTM"]}
