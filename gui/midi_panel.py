@@ -7,7 +7,7 @@ panel shows the map it is given (`show_map`) and asks for changes through its si
 
 from __future__ import annotations
 
-from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -113,6 +113,9 @@ class MidiPanel(QWidget):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Action", "Trigger", "", ""])
         self.table.verticalHeader().hide()
+        # a long slot name wraps between words (the row grows) rather than being cut inside one
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         header = self.table.horizontalHeader()
@@ -244,7 +247,6 @@ class MidiPanel(QWidget):
             self.table.setCellWidget(row, 3, clear)
             self.learn_buttons[binding.role] = learn
         self._refresh()
-        self.table.resizeRowsToContents()  # a long slot name wraps between words
 
     def _refresh(self) -> None:
         waiting = Binding.from_dict(self.learning).role if self.learning else None
