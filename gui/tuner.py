@@ -12,8 +12,16 @@ from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from .pitch import Note, detect_pitch, nearest_note
 
-SAMPLES = 4096
-"""What one estimate listens to: 85 ms at 48 kHz, three periods of a bass's low E (41 Hz)."""
+SAMPLES_AT_48K = 4096
+"""What one estimate listens to: 85 ms, more than two periods of the lowest note it reads (30 Hz) beside a
+window as long."""
+
+
+def samples_for(sample_rate: float) -> int:
+    """How many input samples one estimate needs at `sample_rate` (at most the engine's 8192-sample ring)."""
+    return min(8192, round(SAMPLES_AT_48K * sample_rate / 48000))
+
+
 IN_TUNE_CENTS = 3.0
 
 

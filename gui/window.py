@@ -45,8 +45,7 @@ from .preset_info import PresetInfo
 from .presets_panel import PresetBrowser
 from .scope import ScopeView
 from .stage import StageView
-from .tuner import SAMPLES as TUNER_SAMPLES
-from .tuner import Tuner
+from .tuner import Tuner, samples_for
 
 POLL_MS = 33
 """About 30 Hz: each tick polls events and reads the meters; every other tick draws the scope."""
@@ -461,7 +460,8 @@ class MainWindow(QMainWindow):
         if self._ticks % 2 == 0 and self.scope.isVisible():
             self.scope.show_samples(self.link.scope(self.scope.samples_needed), meters.sample_rate or 48000)
         if self._ticks % TUNER_EVERY == 0 and (self.tuner.isVisible() or self.stage.isVisible()):
-            self.tuner.listen(self.link.input_scope(TUNER_SAMPLES), meters.sample_rate or 48000)
+            rate = meters.sample_rate or 48000
+            self.tuner.listen(self.link.input_scope(samples_for(rate)), rate)
             self.stage.tuner.show_note(self.tuner.note)
         if self._recording_since is not None:
             self._show_record_time()
