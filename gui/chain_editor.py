@@ -155,6 +155,7 @@ class EffectCard(QFrame):
     def __init__(self, effect: EditorEffect, info: PresetInfo | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         entry = effect.entry
+        info = info if info is not None and not info.problem else None  # an unreadable preset: the engine says why
         self.info = info
         self.setObjectName("neuralCard" if effect.is_neural else "effectCard")
         self.setFixedWidth(236)
