@@ -346,7 +346,7 @@ class Trainer:
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             self.best_state = state["best_model"]
-            self.best_prediction = state["best_prediction"].numpy()
+            self.best_prediction = state["best_prediction"].cpu().numpy()
             for name in _CHECKPOINTED:
                 setattr(self, name, state[name])
         except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
