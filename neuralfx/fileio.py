@@ -25,7 +25,9 @@ _FILE_MODE = 0o666 & ~_read_umask()
 _TEMPORARY_NAME = re.compile(r"^\..+\.tmp-[a-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
 
 
-def _temporary_beside(path: Path, suffix: str) -> Path:
+def temporary_beside(path: Path, suffix: str) -> Path:
+    """A new empty hidden file in `path`'s folder, named as `is_temporary` recognises; the caller
+    deletes it (a temporary that outlives one step: a segment of a split render)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=suffix, dir=path.parent)
     os.close(fd)
     os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a normal file respects the umask
@@ -45,7 +47,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     the right format. A crash leaves only a hidden `.<name>.tmp-*` file (see `is_temporary`).
     """
     path = Path(path)
-    tmp = _temporary_beside(path, path.suffix)
+    tmp = temporary_beside(path, path.suffix)
     try:
         yield tmp
         os.replace(tmp, path)
@@ -58,7 +60,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
 @contextlib.contextmanager
 def scratch_path(beside: Path, suffix: str) -> Iterator[Path]:
     """Yield a temporary file in `beside`'s folder, named like atomic_path's, deleted on exit."""
-    tmp = _temporary_beside(Path(beside), suffix)
+    tmp = temporary_beside(Path(beside), suffix)
     try:
         yield tmp
     finally:
