@@ -50,12 +50,17 @@ def effect_from_args(args: argparse.Namespace) -> tuple[EffectSource, Any, str]:
         effect = source.load()
     except (PresetError, ValueError, OSError) as exc:
         raise UsageError(str(exc)) from None
+    return source, effect, fingerprint(source, effect)
+
+
+def fingerprint(source: EffectSource, effect: Any) -> str:
+    """A sha256 over every file `effect`, loaded from `source`, is made of."""
     digest = hashlib.sha256(source.kind.encode())
     digest.update(source.path.read_bytes())
     for pedal in effect if isinstance(effect, Chain) else []:
         if isinstance(pedal, NeuralPedal):
             digest.update(pedal.preset.path.read_bytes())
-    return source, effect, digest.hexdigest()
+    return digest.hexdigest()
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +89,13 @@ def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
     return value
 
 
