@@ -187,9 +187,9 @@ def render_all(jobs: list[FileJob], executor: Executor) -> None:
         return
     progress = Progress([job.outcome for job in jobs], sys.stderr)
     try:
-        for index, job in enumerate(jobs):
-            for task in job.tasks():
-                executor.submit((index, task), task)
+        first = [(index, task) for index, job in enumerate(jobs) for task in job.tasks()]
+        for index, task in sorted(first, key=lambda pair: -pair[1].priority):  # a cluster starts them as they come
+            executor.submit((index, task), task)
         for (index, task), status, payload, elapsed in executor.events():
             job = jobs[index]
             if status == "progress":
