@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 from conftest import guitarish, make_preset
+from dask_helpers import local_cluster
 
 from neuralfx.cli import main
 from neuralfx.models import PedalNetConfig
@@ -26,35 +27,10 @@ distributed = pytest.importorskip("distributed", reason="Dask is not installed: 
 SECONDS = {"long.wav": 10.0, "a.wav": 3.0, "b.wav": 3.0, "c.wav": 3.0}
 
 
-def dask(command: str, *args: str) -> subprocess.Popen:
-    """`dask scheduler` or `dask worker`, on the loopback address, quietly."""
-    return subprocess.Popen(
-        [sys.executable, "-m", f"distributed.cli.dask_{command}", *args, "--host", "127.0.0.1", "--no-dashboard"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[tuple[str, dict[str, subprocess.Popen]]]:
-    """(the scheduler's address, worker name → its process): a scheduler and two single-threaded
-    workers, each its own process (no nanny, so a killed worker stays dead)."""
-    scheduler_file = str(tmp_path / "scheduler.json")
-    processes = [dask("scheduler", "--scheduler-file", scheduler_file, "--port", "0")]
-    try:
-        workers = {
-            name: dask("worker", "--scheduler-file", scheduler_file, "--name", name, "--nthreads", "1", "--no-nanny")
-            for name in ("w0", "w1")
-        }
-        processes += workers.values()
-        with distributed.Client(scheduler_file=scheduler_file, timeout=60) as client:
-            client.wait_for_workers(2, timeout=60)
-            address = client.scheduler.address
+    with local_cluster(tmp_path, workers=2, nanny=False) as (address, workers):
         yield address, workers
-    finally:
-        for process in reversed(processes):
-            process.kill()
-            process.wait()
 
 
 def make_session(tmp_path: Path) -> tuple[Path, Path]:
