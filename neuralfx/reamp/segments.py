@@ -66,6 +66,7 @@ class Splitter:
         self._prerolls: dict[tuple[int, int], Preroll] = {}  # by (rate, channels): measuring may take seconds
 
     def split(self, path: str | Path) -> Split:
+        """How the file at `path` renders."""
         info = sf.info(str(path))
         rate, frames = info.samplerate, info.frames
         if round(frames / (self._segment_s * rate)) < 2:
@@ -80,7 +81,8 @@ class Splitter:
             return Split(note=pre.reason)
         segments = plan_segments(frames, round(self._segment_s * rate), pre)
         if not segments:
-            return Split(note=f"a segment needs {pre.frames / rate:.1f} s of pre-roll ({pre.reason})")
+            why = f" ({pre.reason})" if pre.reason else ""
+            return Split(note=f"a pre-roll of {pre.frames / rate:.1f} s{why} leaves fewer than two segments")
         if not pre.exact:
             how = f"joined within {self._tolerance:g} ({pre.reason})"
         elif pre.grid % CHUNK_FRAMES == 0:

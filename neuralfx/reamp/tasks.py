@@ -24,7 +24,7 @@ from .progress import Progress
 from .render import RenderResult, RenderSettings, output_spec, render_file
 from .segments import Segment, Split, join_segments, render_segment
 
-Progressed = Callable[[float], None] | None
+OnProgress = Callable[[float], None] | None
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class RenderWhole:
     def priority(self) -> float:
         return self.seconds
 
-    def run(self, effect: Any, settings: RenderSettings, progress: Progressed = None) -> RenderResult:
+    def run(self, effect: Any, settings: RenderSettings, progress: OnProgress = None) -> RenderResult:
         Path(self.output).parent.mkdir(parents=True, exist_ok=True)
         return render_file(effect, self.input, self.output, settings, marker=self.marker, progress=progress)
 
@@ -67,7 +67,7 @@ class RenderSegment:
     def priority(self) -> float:
         return self.seconds
 
-    def run(self, effect: Any, settings: RenderSettings, progress: Progressed = None) -> Part:
+    def run(self, effect: Any, settings: RenderSettings, progress: OnProgress = None) -> Part:
         Path(self.output).parent.mkdir(parents=True, exist_ok=True)
         scratch = temporary_beside(Path(self.output), ".w64")
         try:
@@ -89,7 +89,7 @@ class JoinSegments:
     priority: ClassVar[float] = math.inf  # first: it finishes a file and frees its scratch space
     seconds: ClassVar[float] = 0.0
 
-    def run(self, effect: Any, settings: RenderSettings, progress: Progressed = None) -> RenderResult:
+    def run(self, effect: Any, settings: RenderSettings, progress: OnProgress = None) -> RenderResult:
         info = sf.info(self.input)
         spec = output_spec(info, settings)
         scratches = [part.scratch for part in self.parts]
@@ -103,7 +103,7 @@ class JoinSegments:
 Task = RenderWhole | RenderSegment | JoinSegments
 
 
-def run_task(task: Task, effect: Any, settings: RenderSettings, progress: Progressed = None) -> tuple[str, Any, float]:
+def run_task(task: Task, effect: Any, settings: RenderSettings, progress: OnProgress = None) -> tuple[str, Any, float]:
     """Run `task` with this worker's `effect`: ("done", its result, seconds) or, since one bad
     file must not stop the batch, ("failed", the reason, seconds) instead of raising."""
     started = time.perf_counter()
