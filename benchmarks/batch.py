@@ -80,18 +80,44 @@ def write_long(path: Path, seconds: float, channels: int, subtype: str) -> None:
 
 
 def run_batch(in_dir: Path, out_dir: Path, preset: Path, jobs: int, *options: str) -> tuple[float, int]:
-    """(wall seconds, peak RSS in bytes of the largest process) of one `neuralfx batch --force`."""
+    """(wall seconds, peak RSS in bytes of its largest process) of one `neuralfx batch --force`."""
     command = [sys.executable, "-m", "neuralfx.cli", "batch", str(in_dir), str(out_dir), "--preset", str(preset)]
     command += ["--jobs", str(jobs), "--force", *options]
     with tempfile.TemporaryFile() as stderr:  # a file, not a pipe: a pipe nobody reads can fill up and block
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
-        _, status, usage = os.wait4(process.pid, 0)  # its rusage covers the workers it reaped
+        peak = 0
+        while True:
+            peak = max(peak, *(peak_rss(pid) for pid in process_tree(process.pid)))
+            try:
+                process.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         elapsed = time.perf_counter() - started
-        if os.waitstatus_to_exitcode(status) != 0:
+        if process.returncode != 0:
             stderr.seek(0)
             raise SystemExit(f"neuralfx batch failed:\n{stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, peak
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux's /proc)."""
+    try:
+        children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+    except OSError:  # gone
+        return []
+    return [pid, *(d for child in children for d in process_tree(child))]
+
+
+def peak_rss(pid: int) -> int:
+    """A process's peak resident memory in bytes (VmHWM: its own since exec; rusage's ru_maxrss would
+    count the RSS this benchmark had when it started the batch), 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0)
 
 
 def engine_speed(preset: Path, seconds: float) -> float:
@@ -123,6 +149,15 @@ def engine_speed_parallel(preset: Path, seconds: float, processes: int) -> float
     return sum(results.get() for _ in workers)
 
 
+def sha256(path: Path) -> str:
+    """Read in pieces: on Linux a child's peak RSS includes its parent's, so this process stays small."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while piece := file.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
 def long_file_rows(tmp: Path, preset: Path, hours: float, hardware: float) -> list[tuple[str, str, str]]:
     """One long mono file on 1 worker (one stream) and on 2 (split into segments): speed, the
     largest process's peak RSS, and whether the two outputs have the same bytes."""
@@ -134,7 +169,7 @@ def long_file_rows(tmp: Path, preset: Path, hours: float, hardware: float) -> li
         elapsed, rss = run_batch(folder, tmp / f"one-long-{jobs}", preset, jobs)
         speeds[jobs] = hours * 3600 / elapsed
         output = tmp / f"one-long-{jobs}" / "take.wav"
-        digests[jobs] = hashlib.sha256(output.read_bytes()).hexdigest()
+        digests[jobs] = sha256(output)
         output.unlink()
         how = "one stream" if jobs == 1 else "split into 120 s segments"
         label = f"one {hours:g} h file, {jobs} worker{'s' if jobs > 1 else ''} ({how})"
