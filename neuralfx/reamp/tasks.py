@@ -96,8 +96,16 @@ class JoinSegments:
         frames, clipped, loudness, gain_db = join_segments(
             scratches, Path(self.output), spec, self.marker, settings.normalize_lufs
         )
-        latency = self.parts[0].latency_samples
-        return RenderResult(info.frames, info.samplerate, spec, frames, latency, clipped, loudness, gain_db)
+        return RenderResult(
+            input_frames=info.frames,
+            input_sample_rate=info.samplerate,
+            output=spec,
+            output_frames=frames,
+            latency_samples=self.parts[0].latency_samples,
+            clipped_samples=clipped,
+            loudness_lufs=loudness,
+            gain_db=gain_db,
+        )
 
 
 Task = RenderWhole | RenderSegment | JoinSegments
