@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 MAX_CHANNELS = 64
+MIN_SAMPLE_RATE = 8000
+MAX_SAMPLE_RATE = 768000
+"""The sample rates, in Hz, that presets and renders may have."""
 
 
 def as_channels_first(audio: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -35,15 +38,18 @@ def restore_layout(audio: np.ndarray, was_1d: bool) -> np.ndarray:
     return audio[0] if was_1d else audio
 
 
-def silence_non_finite(audio: np.ndarray) -> bool:
-    """Replace NaN and ±Inf with 0 in place. Returns whether any were found."""
-    if np.isfinite(np.add.reduce(audio, axis=None)):
-        return False  # the common case, checked without a temporary array (a huge sum falls through)
+def silence_non_finite(audio: np.ndarray) -> int:
+    """Replace NaN and ±Inf with 0 in place. Returns how many were replaced (0: none, falsy)."""
+    flat = audio.reshape(-1)  # a view, when the audio is contiguous
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd but finite values overflow: no warning
+        squares = np.dot(flat, flat)
+    if np.isfinite(squares):
+        return 0  # the common case, checked without a temporary array: NaN and ±Inf make the sum non-finite
     bad = ~np.isfinite(audio)
-    if bad.any():
+    count = int(np.count_nonzero(bad))
+    if count:
         audio[bad] = 0.0
-        return True
-    return False
+    return count
 
 
 def blend_into(wet: np.ndarray, dry: np.ndarray, amount: float | np.ndarray) -> None:

@@ -4,6 +4,12 @@ pedalboard cannot host Python effects inside its native chains, so a Chain group
 of consecutive native plugins into one `pedalboard.Pedalboard` (one C++ call, GIL released)
 and calls Python effects such as NeuralPedal in between.
 
+NaN and Inf never pass from one effect to the next: the chain's input and every effect's output
+are checked, and non-finite samples replaced by silence and counted (`non_finite_samples`).
+
+A chain file names native plugins (VST3) by path; loading one runs its code, so `Chain.load` and
+`Chain.from_dict` load only trusted or allowed plugins (see `neuralfx.plugins`).
+
 Two pedalboard streaming pitfalls are handled here:
 - A native plugin re-prepares, wiping its state, whenever a block is longer than any block
   it has seen. At each stream start every native run is primed with `buffer_size` samples
@@ -15,23 +21,29 @@ Two pedalboard streaming pitfalls are handled here:
 from __future__ import annotations
 
 import json
+import math
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, MutableSequence
+from collections.abc import Iterable, Iterator, Mapping, MutableSequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pedalboard
 
-from .audio import as_channels_first, restore_layout
-from .fileio import atomic_write_text
+from .audio import as_channels_first, restore_layout, silence_non_finite
+from .fileio import atomic_write_text, check_regular_file, read_json
 from .pedal import NeuralPedal
-from .preset import PRESET_SUFFIXES, Preset, load_preset, preset_dirs
+from .plugins import AllowPlugins, check_consent, check_plugin_file, real_path
+from .preset import PRESET_SUFFIXES, Preset, load_preset, preset_dirs, preset_path
 from .resampling import SampleFifo
 
 CHAIN_FORMAT = "neuralfx.chain"
 CHAIN_FORMAT_VERSION = 1
+MAX_CHAIN_BYTES = 1024 * 1024
+"""The largest chain file read (a chain of ten effects is about 3 kB)."""
+MAX_AUDIO_FILE_BYTES = 256 * 1024 * 1024
+"""The largest file a chain's effect reads (Convolution's impulse response)."""
 
 _plugin_paths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -42,16 +54,27 @@ _NOT_NATIVE_EFFECTS = {"Plugin", "Pedalboard", "Chain", "Mix", "PluginContainer"
 def load_plugin(path: str | Path, parameters: dict[str, float] | None = None) -> pedalboard.Plugin:
     """Load a VST3 (or AU) plugin with pedalboard, remembering its file so a Chain can save it.
 
+    This runs the plugin's code: naming it here is the caller's consent (a chain file's plugins
+    are checked first, see `Chain.from_dict`).
+
     Args:
         path: the plugin bundle, e.g. /usr/lib/vst3/ZamComp.vst3.
         parameters: parameter name → raw value in 0..1 (as saved in chain files).
+    Raises:
+        ValueError: no such plugin, not a plugin, or a parameter it does not have.
     """
-    path = Path(path).resolve()
-    plugin = pedalboard.load_plugin(str(path))
+    path = real_path(path)
+    check_plugin_file(path)
+    try:
+        plugin = pedalboard.load_plugin(str(path))
+    except ImportError as exc:  # pedalboard's word for "cannot load": a broken or foreign bundle
+        raise ValueError(f"cannot load the plugin {path}: {str(exc).splitlines()[-1].strip()}") from None
     _plugin_paths[plugin] = str(path)
     for name, raw in (parameters or {}).items():
         if name not in plugin.parameters:
             raise ValueError(f"plugin {path} has no parameter {name!r}")
+        if not isinstance(raw, int | float) or isinstance(raw, bool) or not 0.0 <= raw <= 1.0:
+            raise ValueError(f"plugin parameter {name!r} must be a raw value from 0 to 1, got {raw!r}")
         plugin.parameters[name].raw_value = float(raw)
     return plugin
 
@@ -83,6 +106,8 @@ class Chain(MutableSequence):
         self._effects: list[Any] = []
         self._segments: list[_Segment] | None = None
         self._stream: tuple[float, int, int] | None = None
+        self._silenced_blocks = 0  # at the chain's boundaries (neural pedals count their own)
+        self._silenced_samples = 0
         self.extend(effects)
 
     # --- the list -------------------------------------------------------------------------
@@ -123,6 +148,20 @@ class Chain(MutableSequence):
         for plugins that reveal latency only by returning short blocks)."""
         return sum(segment.latency_samples for segment in self._grouped())
 
+    @property
+    def non_finite_samples(self) -> int:
+        """NaN and Inf samples replaced by silence, in the chain's input or an effect's output,
+        since the chain was made (neural pedals' own counts included)."""
+        return self._silenced_samples + sum(getattr(e, "non_finite_samples", 0) for e in self._neural())
+
+    @property
+    def non_finite_blocks(self) -> int:
+        """Blocks in which `non_finite_samples` were found (at one boundary each)."""
+        return self._silenced_blocks + sum(e.non_finite_blocks for e in self._neural())
+
+    def _neural(self) -> Iterator[NeuralPedal]:
+        return (e for e in self._effects if isinstance(e, NeuralPedal))
+
     def reset(self) -> None:
         """Clear all effects' state; the next call starts a new stream."""
         for segment in self._grouped():
@@ -159,9 +198,17 @@ class Chain(MutableSequence):
                 f"the stream runs at {self._stream[0]} Hz with {self._stream[1]} channel(s), this block is "
                 f"{sample_rate} Hz with {channels}: pass reset=True to start a new stream"
             )
+        self._silence(audio)
         for segment in self._grouped():
             audio = segment.process(audio)
+            self._silence(audio)
         return audio
+
+    def _silence(self, audio: np.ndarray) -> None:
+        silenced = silence_non_finite(audio)
+        if silenced:
+            self._silenced_blocks += 1
+            self._silenced_samples += silenced
 
     def _grouped(self) -> list[_Segment]:
         if self._segments is None:
@@ -173,6 +220,15 @@ class Chain(MutableSequence):
                     segments.append(_NativeRun([effect]) if _is_native(effect) else _PythonEffect(effect))
             self._segments = segments
         return self._segments
+
+    def set_parameter(self, name: str, value: Any) -> None:
+        """Set a neural-pedal parameter (`mix`, a model's `drive`...) on every neural pedal of the
+        chain that has it. Raises ValueError when none has it, or the value is out of range."""
+        pedals = [e for e in self._effects if isinstance(e, NeuralPedal) and e.has_parameter(name)]
+        if not pedals:
+            raise ValueError(f"no neural pedal of this chain has a parameter {name!r}")
+        for pedal in pedals:
+            pedal.set_parameter(name, value)
 
     # --- chain files ----------------------------------------------------------------------
     def to_dict(self, base_dir: str | Path | None = None) -> dict:
@@ -197,33 +253,85 @@ class Chain(MutableSequence):
         source: str = "chain",
         base_dir: str | Path | None = None,
         presets: Mapping[str, Preset] | None = None,
+        allow_plugins: AllowPlugins = (),
     ) -> Chain:
-        """Build a chain from `to_dict` content; relative preset paths resolve against `base_dir`.
-        `presets` maps neural entries' "preset" references to presets already loaded (nothing is
-        read for those)."""
-        if not isinstance(chain_dict, dict) or chain_dict.get("format") != CHAIN_FORMAT:
-            raise ValueError(f'{source}: not a neuralfx chain file (no "format": "{CHAIN_FORMAT}")')
-        if chain_dict.get("format_version") != CHAIN_FORMAT_VERSION:
-            raise ValueError(f"{source}: unsupported chain format_version {chain_dict.get('format_version')!r}")
-        effects = chain_dict.get("effects")
-        if not isinstance(effects, list):
-            raise ValueError(f'{source}: "effects" must be a list')
+        """Build a chain from `to_dict` content; relative paths resolve against `base_dir`.
+
+        Args:
+            presets: neural entries' "preset" references → presets already loaded (nothing is
+                read for those).
+            allow_plugins: native plugins that may load besides the trusted ones (True: any);
+                see `neuralfx.plugins`. Consent is checked before any plugin loads.
+        Raises:
+            ValueError naming `source` and the problem (UntrustedPluginError for plugins).
+        """
+        base = Path(base_dir) if base_dir else None
+        check_consent(chain_plugins(chain_dict, base, source), allow_plugins, source)
         chain = cls()
-        for i, entry in enumerate(effects):
+        for i, entry in _entries(chain_dict, source):
             try:
-                chain.append(_build(entry, Path(base_dir) if base_dir else None, presets or {}))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                chain.append(_build(entry, base, presets or {}))
+            except (ValueError, TypeError, KeyError, AttributeError, RuntimeError) as exc:  # Runtime: pedalboard
                 raise ValueError(f"{source}: effect {i}: {exc}") from None
         return chain
 
     @classmethod
-    def load(cls, path: str | Path) -> Chain:
-        """Read a chain file written by `save`. Raises ValueError naming the file and the problem."""
-        try:
-            chain_dict = json.loads(Path(path).read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: cannot read the chain file ({exc})") from None
-        return cls.from_dict(chain_dict, source=str(path), base_dir=Path(path).parent)
+    def load(cls, path: str | Path, allow_plugins: AllowPlugins = ()) -> Chain:
+        """Read a chain file written by `save` (see `from_dict`). Raises ValueError naming the file
+        and the problem."""
+        return cls.from_dict(read_chain_file(path), str(path), Path(path).parent, allow_plugins=allow_plugins)
+
+
+def read_chain_file(path: str | Path) -> dict:
+    """A chain file's content, read safely: a regular file of at most MAX_CHAIN_BYTES, JSON
+    nested at most 64 deep. Raises ValueError naming the file."""
+    try:
+        return read_json(Path(path), MAX_CHAIN_BYTES, "a chain file")
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read the chain file ({exc})") from None
+
+
+def chain_plugins(chain_dict: dict, base_dir: str | Path | None = None, source: str = "chain") -> list[Path]:
+    """The real paths of the native plugins a chain file names, in order. Loads nothing."""
+    base = Path(base_dir) if base_dir else None
+    return [
+        real_path(_beside(_text(entry, "path", source, i), base))
+        for i, entry in _entries(chain_dict, source)
+        if entry.get("type") == "plugin"
+    ]
+
+
+def chain_presets(chain_dict: dict, base_dir: str | Path | None = None, source: str = "chain") -> list[Path]:
+    """The preset files a chain file's neural pedals play, in order. Reads none of them.
+    Raises ValueError (PresetError) for a preset that does not exist."""
+    base = Path(base_dir) if base_dir else None
+    return [
+        preset_path(_preset_location(_text(entry, "preset", source, i), base))
+        for i, entry in _entries(chain_dict, source)
+        if entry.get("type") == "neural"
+    ]
+
+
+def _entries(chain_dict: object, source: str) -> Iterator[tuple[int, dict]]:
+    """A chain file's effect entries, numbered; raises ValueError for anything else."""
+    if not isinstance(chain_dict, dict) or chain_dict.get("format") != CHAIN_FORMAT:
+        raise ValueError(f'{source}: not a neuralfx chain file (no "format": "{CHAIN_FORMAT}")')
+    if chain_dict.get("format_version") != CHAIN_FORMAT_VERSION:
+        raise ValueError(f"{source}: unsupported chain format_version {chain_dict.get('format_version')!r}")
+    effects = chain_dict.get("effects")
+    if not isinstance(effects, list):
+        raise ValueError(f'{source}: "effects" must be a list')
+    for i, entry in enumerate(effects):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{source}: effect {i}: an effect entry must be a JSON object")
+        yield i, entry
+
+
+def _text(entry: dict, key: str, source: str, index: int) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{source}: effect {index}: {key!r} must be a file name or path, got {value!r}")
+    return value
 
 
 def _checked(effect: Any) -> Any:
@@ -375,8 +483,6 @@ def _constructor_files(plugin_class: type) -> list[str]:
 
 
 def _build(entry: dict, base_dir: Path | None, presets: Mapping[str, Preset]) -> Any:
-    if not isinstance(entry, dict):
-        raise ValueError("an effect entry must be a JSON object")
     kind = entry.get("type")
     parameters = entry.get("parameters", {})
     if not isinstance(parameters, dict):
@@ -385,17 +491,21 @@ def _build(entry: dict, base_dir: Path | None, presets: Mapping[str, Preset]) ->
         reference = str(entry["preset"])
         if reference in presets:
             return NeuralPedal(presets[reference], **parameters)
-        if Path(reference).suffix.lower() in PRESET_SUFFIXES or len(Path(reference).parts) > 1:  # a file
-            reference = _beside(reference, base_dir)
-        return NeuralPedal(load_preset(reference), **parameters)
+        return NeuralPedal(load_preset(_preset_location(reference, base_dir)), **parameters)
     if kind == "plugin":
-        return load_plugin(_beside(str(entry["path"]), base_dir), parameters)
+        return load_plugin(_beside(str(entry["path"]), base_dir), parameters)  # consent was checked first
     if kind == "native":
         name = entry.get("class")
         cls = getattr(pedalboard, str(name), None)
         if not (isinstance(cls, type) and issubclass(cls, pedalboard.Plugin)) or name in _NOT_NATIVE_EFFECTS:
             raise ValueError(f"unknown pedalboard plugin class {name!r}")
         settable = set(settable_parameters(cls))
+        for key, value in parameters.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{name} parameter {key!r} must be a finite number, got {value}")
+        for key in _constructor_files(cls):  # read by pedalboard: only regular files of bounded size
+            if parameters.get(key) is not None:
+                _check_audio_file(Path(parameters[key]), f"{name}'s {key}")
         plugin = cls(**{k: v for k, v in parameters.items() if k not in settable})
         for key, value in parameters.items():
             if key not in settable:
@@ -408,6 +518,20 @@ def _build(entry: dict, base_dir: Path | None, presets: Mapping[str, Preset]) ->
     raise ValueError(f"unknown effect type {kind!r} (expected neural, native or plugin)")
 
 
+def _check_audio_file(path: Path, what: str) -> None:
+    try:
+        check_regular_file(path, MAX_AUDIO_FILE_BYTES, what)
+    except OSError as exc:
+        raise ValueError(f"cannot read {what} {path} ({exc.strerror})") from None
+
+
 def _beside(path: str, base_dir: Path | None) -> Path:
     """A path from a chain file: relative ones are relative to the chain file's folder."""
     return base_dir / path if base_dir is not None and not Path(path).is_absolute() else Path(path)
+
+
+def _preset_location(reference: str, base_dir: Path | None) -> str | Path:
+    """A neural entry's "preset": a file (beside the chain file) when it looks like one, else a name."""
+    if Path(reference).suffix.lower() in PRESET_SUFFIXES or len(Path(reference).parts) > 1:
+        return _beside(reference, base_dir)
+    return reference

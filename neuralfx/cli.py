@@ -6,8 +6,15 @@ Handlers import their heavy dependencies (torch, sounddevice) only when they run
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from importlib.metadata import entry_points
+
+from .console import print_error
 
 COMMANDS_GROUP = "neuralfx.commands"
 
@@ -23,13 +30,35 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        with _terminate_like_interrupt():
+            return int(args.handler(args) or 0)
+    except BrokenPipeError:  # stdout closed by its reader (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's exit flush would fail
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer whose pipe closed
     except (ValueError, OSError) as exc:  # PresetError is a ValueError
-        print(f"neuralfx {args.command}: error: {exc}", file=sys.stderr)
+        print_error(args.command, exc)
         return 1
     except KeyboardInterrupt:
         print(f"neuralfx {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+@contextlib.contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a service manager stopping us) unwinds like Ctrl-C: temporary files are
+    deleted, worker processes stopped, a training run keeps its best model."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -43,9 +43,14 @@ class Glide:
             return self.value
         k = np.arange(1, n + 1)
         values = np.where(k < self._remaining, self.value + self._step * k, self.target).astype(np.float32)
+        self.advance(n)
+        return values
+
+    def advance(self, n: int) -> float:
+        """Move n samples on; returns the value reached."""
         if n >= self._remaining:
             self.jump(self.target)
         else:
             self._remaining -= n
             self.value += self._step * n
-        return values
+        return self.value

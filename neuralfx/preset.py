@@ -19,30 +19,36 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as _dt
 import importlib.util
 import json
 import math
 import os
+import struct
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_write_bytes, check_regular_file
-from .models import Model
+from .audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from .fileio import atomic_write_bytes, check_regular_file, parse_json
+from .metadata import PresetMetadata
+from .models import MAX_RECEPTIVE_FIELD, Model
 from .models.pedalnet import ARCHITECTURE, PedalNetConfig, PedalNetModel, validate_weights
+from .models.pedalnet_stream import stream_bytes
 
 FORMAT = "neuralfx.preset"
 FORMAT_VERSION = 2  # 2 added the optional NAM-style metadata fields (gear_type...)
 SUFFIX = ".nfx"
-PRESET_SUFFIXES = (SUFFIX,)
+NAM_SUFFIX = ".nam"  # NAM models, read by neuralfx.nam
+PRESET_SUFFIXES = (SUFFIX, NAM_SUFFIX)
 """Files the preset folders list and a preset name may stand for."""
 MAX_PRESET_BYTES = 64 * 1024 * 1024
 """The largest preset file read (the 24×16 PedalNet is 170 kB)."""
-MAX_RECEPTIVE_FIELD = 1 << 18
-"""The longest memory a preset may claim, in samples (5.5 s at 48 kHz)."""
+MAX_HEADER_BYTES = 1024 * 1024
+"""The largest safetensors header read: the tensors' names and shapes and our metadata (ts9's: 10 kB)."""
+MAX_STREAM_BYTES = 64 * 1024 * 1024
+"""The most memory one channel of a preset may need to play (the 24×16 PedalNet: 3.8 MB)."""
 PRESET_PATH_ENV = "NEURALFX_PRESET_PATH"
 
 
@@ -53,38 +59,6 @@ class PresetError(ValueError):
         super().__init__(f"{path}: {problem}")
         self.path = Path(path)
         self.problem = problem
-
-
-@dataclass
-class PresetMetadata:
-    """What a preset is and where it came from.
-
-    Attributes:
-        name: display name ("TS9 (noon)").
-        pedal: the device modelled, said honestly (e.g. an emulation, not hardware).
-        knobs: knob settings at capture, name → value.
-        loudness_db: RMS level in dBFS of the model's output for `neuralfx.loudness.reference_signal`.
-        validation_esr: plain error-to-signal ratio on held-out audio; None when untrained.
-        provenance: how it was made (data, recipe, trainer, epochs...).
-        date: ISO 8601 creation date.
-        gear_type, tone_type: in NAM's words: amp, pedal, pedal_amp, amp_cab, amp_pedal_cab, preamp,
-            studio; clean, overdrive, crunch, hi_gain, fuzz ("" when unknown).
-        modeled_by: who made the capture.
-        input_level_dbu, output_level_dbu: the analog levels (dBu) that 0 dBFS stood for at capture.
-    """
-
-    name: str
-    pedal: str = ""
-    knobs: dict[str, float | str] = field(default_factory=dict)
-    loudness_db: float | None = None
-    validation_esr: float | None = None
-    provenance: dict[str, object] = field(default_factory=dict)
-    date: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
-    gear_type: str = ""
-    tone_type: str = ""
-    modeled_by: str = ""
-    input_level_dbu: float | None = None
-    output_level_dbu: float | None = None
 
 
 @dataclass
@@ -99,6 +73,17 @@ class Preset:
     @property
     def name(self) -> str:
         return self.metadata.name
+
+    @property
+    def is_nam(self) -> bool:
+        """Whether it was read from a NAM `.nam` file."""
+        return self.path is not None and self.path.suffix.lower() == NAM_SUFFIX
+
+    def metadata_for(self, model_size: float) -> PresetMetadata:
+        """The metadata of what plays at `model_size`: a NAM container's submodel states its own
+        loudness and levels; any other model, the preset's."""
+        submodel_for = getattr(self.model, "submodel_for", None)
+        return submodel_for(model_size).metadata if submodel_for else self.metadata
 
     def save(self, path: str | Path) -> Path:
         """Validate and write atomically. Returns the path written."""
@@ -125,10 +110,10 @@ def save_preset(preset: Preset, path: str | Path) -> Path:
 def preset_path(name_or_path: str | Path) -> Path:
     """The file a preset name or path stands for (see `preset_dirs`); raises PresetError."""
     path = Path(name_or_path)
-    if path.is_file():
+    if path.exists():  # a pipe or a device too: reading it is refused with a reason
         return path
     if path.suffix.lower() in PRESET_SUFFIXES or len(path.parts) > 1:
-        raise PresetError(path, "no such preset file")
+        raise PresetError(path, f"no such preset file ({_available()})")
     return find_preset(str(name_or_path))
 
 
@@ -161,9 +146,22 @@ _loaded_lock = threading.Lock()  # GUI threads load presets too
 
 
 def _read_preset(path: Path) -> Preset:
-    """Read and check a `.nfx` file."""
+    """Read and check a preset file: a `.nam` model, or our `.nfx`."""
+    if path.suffix.lower() == NAM_SUFFIX:
+        from .nam import read_nam
+
+        try:
+            return Preset(*read_nam(path), path)
+        except OSError as exc:
+            raise PresetError(path, f"cannot read the file ({exc.strerror or exc})") from None
+        except ValueError as exc:
+            raise PresetError(path, str(exc)) from None
+    return _read_nfx(path)
+
+
+def _read_nfx(path: Path) -> Preset:
     try:
-        check_regular_file(path, MAX_PRESET_BYTES, "a preset")
+        size = check_regular_file(path, MAX_PRESET_BYTES, "a preset")
         with path.open("rb") as file:
             head = file.read(16)
     except OSError as exc:
@@ -171,6 +169,7 @@ def _read_preset(path: Path) -> Preset:
     except ValueError as exc:
         raise PresetError(path, str(exc)) from None
     _refuse_foreign_formats(path, head)
+    _check_header_size(path, head, size)
     from safetensors import SafetensorError, safe_open
 
     try:
@@ -178,7 +177,7 @@ def _read_preset(path: Path) -> Preset:
             raw_metadata = file.metadata() or {}
             if "neuralfx" not in raw_metadata:
                 raise PresetError(path, "a safetensors file without neuralfx metadata: not a neuralfx preset")
-            header = json.loads(raw_metadata["neuralfx"])
+            header = parse_json(raw_metadata["neuralfx"], "the neuralfx metadata")
             _check_header(header)
             config = PedalNetConfig.from_dict(header["config"])
             _check_claims(config, len(file.keys()))
@@ -186,6 +185,8 @@ def _read_preset(path: Path) -> Preset:
             model = PedalNetModel(config, tensors)
     except SafetensorError as exc:
         raise PresetError(path, f"not a valid preset file: {_safetensors_problem(exc)}") from None
+    except PresetError:
+        raise
     except (ValueError, TypeError) as exc:
         raise PresetError(path, str(exc)) from None
     return Preset(model, int(header["sample_rate"]), PresetMetadata(**header["metadata"]), path)
@@ -236,10 +237,15 @@ def find_preset(name: str) -> Path:
     for path in presets:
         if path.stem.lower() == name.lower():
             return path
-    available = ", ".join(p.stem for p in presets) or "none"
-    raise PresetError(
-        name, f"no preset by that name (available: {available}); give a name or a path to a {SUFFIX} file"
-    )
+    raise PresetError(name, f"no preset by that name ({_available(presets)})")
+
+
+def _available(presets: list[Path] | None = None) -> str:
+    """What a user may give instead: the preset names found, or where none were."""
+    names = ", ".join(p.stem for p in (list_presets() if presets is None else presets))
+    if not names:
+        return f"no presets found in {', '.join(map(str, preset_dirs()))}; give a path to a {SUFFIX} file"
+    return f"available: {names}; give one of these names or a path to a {SUFFIX} file"
 
 
 def _header(preset: Preset) -> dict:
@@ -272,13 +278,20 @@ _OPTIONAL_METADATA = {"gear_type", "tone_type", "modeled_by", "input_level_dbu",
 
 def _check_claims(config: PedalNetConfig, tensors: int) -> None:
     """Refuse a config that claims more than its weights hold, or more memory than any pedal needs,
-    before anything is sized by it."""
+    before anything is sized by it (a few numbers in a small file must not make it allocate gigabytes)."""
     if 2 * config.num_layers > tensors + 2:  # every layer has a conv weight and bias
         raise ValueError(f"the config claims {config.num_layers} layers but the file holds {tensors} tensors")
     if config.receptive_field > MAX_RECEPTIVE_FIELD:
         raise ValueError(
             f"the config claims a receptive field of {config.receptive_field} samples; neuralfx plays models of at "
             f"most {MAX_RECEPTIVE_FIELD} (a pedal's memory is milliseconds)"
+        )
+    needed = stream_bytes(config)
+    if needed > MAX_STREAM_BYTES:
+        raise ValueError(
+            f"the config (channels {config.channels}, kernel_size {config.kernel_size}, {config.num_layers} layers, "
+            f"largest dilation {max(config.dilations)}) would need {needed // 2**20} MiB per channel to play; "
+            f"neuralfx plays models of at most {MAX_STREAM_BYTES // 2**20} MiB"
         )
 
 
@@ -320,8 +333,10 @@ def _check_header(header: object) -> None:
     if not isinstance(header["config"], dict):
         raise ValueError("config is not a JSON object")
     rate = header["sample_rate"]
-    if not isinstance(rate, int) or isinstance(rate, bool) or not 8000 <= rate <= 768000:
-        raise ValueError(f"sample_rate {rate!r} is not an integer rate in Hz between 8000 and 768000")
+    if not isinstance(rate, int) or isinstance(rate, bool) or not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise ValueError(
+            f"sample_rate {rate!r} is not an integer rate in Hz between {MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE}"
+        )
     metadata = header["metadata"]
     if not isinstance(metadata, dict):
         raise ValueError("metadata is not a JSON object")
@@ -340,6 +355,20 @@ def _check_header(header: object) -> None:
         raise ValueError(f"unknown metadata field {sorted(unknown)[0]!r}")
     if not metadata["name"].strip():
         raise ValueError("metadata field 'name' is empty")
+
+
+def _check_header_size(path: Path, head: bytes, size: int) -> None:
+    """Refuse a safetensors header longer than the file or MAX_HEADER_BYTES, before the safetensors
+    library parses it (a 47 MB header took it 1 GB and 2 s)."""
+    if len(head) < 8:
+        raise PresetError(path, f"not a valid preset file: it is only {len(head)} bytes long")
+    (header_bytes,) = struct.unpack("<Q", head[:8])
+    if header_bytes > size - 8:
+        raise PresetError(
+            path, f"not a valid preset file: its header would be {header_bytes} bytes, the file is {size}"
+        )
+    if header_bytes > MAX_HEADER_BYTES:
+        raise PresetError(path, f"its header is {header_bytes} bytes; a preset's header is at most {MAX_HEADER_BYTES}")
 
 
 def _refuse_foreign_formats(path: Path, head: bytes) -> None:

@@ -31,16 +31,26 @@ def _presets(args: argparse.Namespace) -> int:
     if not paths:
         print("no presets found in: " + ", ".join(str(d) for d in preset_dirs()))
         return 0
-    rows = [("NAME", "RATE", "ESR", "PEDAL", "PATH")]
+    rows = [("NAME", "MODEL", "GEAR", "TONE", "RATE", "COST", "ESR", "PATH")]
     for path in paths:
         try:
             preset = load_preset(path)
         except PresetError as exc:
-            rows.append((path.stem, "-", "-", f"unreadable: {exc.problem}", str(path)))
+            rows.append((path.stem, "-", f"unreadable: {exc.problem}", "", "", "", "", str(path)))
             continue
-        esr = preset.metadata.validation_esr
-        rows.append(
-            (path.stem, str(preset.sample_rate), "-" if esr is None else f"{esr:.4f}", preset.metadata.pedal, str(path))
-        )
+        meta, model = preset.metadata, preset.model
+        esr = "-" if meta.validation_esr is None else f"{meta.validation_esr:.4f}"
+        gear = _shortened(", ".join(part for part in (meta.pedal, meta.gear_type) if part)) or "-"
+        kind = f"NAM {model.architecture}" if preset.is_nam else model.architecture
+        cost = f"{model.multiply_adds / 1000:.1f}k"  # multiply-adds per sample: compare presets' CPU cost
+        rows.append((path.stem, kind, gear, meta.tone_type or "-", str(preset.sample_rate), cost, esr, str(path)))
     print_table(rows)
+    print("COST: multiply-adds per sample (the largest size of a NAM file holding several)")
     return 0
+
+
+def _shortened(text: str, width: int = 48) -> str:
+    """At most `width` characters, cut at a word's end (the full text: `neuralfx presets NAME`)."""
+    if len(text) <= width:
+        return text
+    return text[: width - 1].rsplit(" ", 1)[0].rstrip(",;") + "…"

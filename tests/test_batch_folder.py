@@ -102,6 +102,7 @@ def test_batch_renders_a_mixed_folder_and_resumes(preset: Path, session: Path, t
         "elapsed_s": 0,
         "realtime_factor": 0,
         "clipped_samples": sum(rows[name]["clipped_samples"] for name in GOOD),
+        "non_finite_samples": 0,
     }
 
     for name, (rate, channels, subtype, _) in GOOD.items():

@@ -50,6 +50,23 @@ def test_lookup_by_name_in_preset_path(tmp_path, monkeypatch):
         find_preset("nonexistent")
 
 
+def test_nam_files_load_through_the_nam_reader(tmp_path, monkeypatch):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    document = {"version": "0.5.4", "architecture": "Linear", "config": {"receptive_field": 1, "bias": False}}
+    (folder / "boost.nam").write_text(json.dumps(document | {"weights": [2.0], "metadata": {"name": "Boost"}}))
+    monkeypatch.setenv("NEURALFX_PRESET_PATH", str(folder))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    preset = load_preset("boost")
+    assert (preset.name, preset.model.architecture, preset.sample_rate) == ("Boost", "Linear", 48000)
+    assert load_preset(folder / "boost.nam").path == folder / "boost.nam"
+    assert folder / "boost.nam" in list_presets()
+    np.testing.assert_array_equal(preset.model.stream().process(np.ones(3, np.float32)), [2, 2, 2])
+    with pytest.raises(PresetError, match="boost.nam: not a NAM model"):
+        (folder / "boost.nam").write_bytes(b"\x93NUMPY")
+        load_preset(folder / "boost.nam")
+
+
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(PresetError) as info:
         load_preset(tmp_path / "nope.nfx")
@@ -137,9 +154,13 @@ def test_pickle_and_torch_files_are_refused_without_unpickling(tmp_path):
 
 
 def test_other_foreign_files(tmp_path):
-    nam = tmp_path / "amp.nam"
-    nam.write_text('{"version": "0.5.0", "architecture": "WaveNet"}')
+    nam_named_nfx = tmp_path / "amp.nfx"
+    nam_named_nfx.write_text('{"version": "0.5.0", "architecture": "WaveNet"}')
     with pytest.raises(PresetError, match="JSON file"):
+        load_preset(nam_named_nfx)
+    nam = tmp_path / "amp.nam"  # a .nam is read as a NAM model
+    nam.write_text('{"version": "0.5.0", "architecture": "WaveNet"}')
+    with pytest.raises(PresetError, match="missing key 'config'"):
         load_preset(nam)
     empty = tmp_path / "empty.nfx"
     empty.write_bytes(b"")

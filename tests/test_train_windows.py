@@ -21,8 +21,9 @@ def test_windows_hold_their_history_and_stay_in_the_training_range():
     assert windows.count == (40_000 - 30) // 1000  # outputs start at RF − 1: no zero-padded history
 
     starts = []
-    for inputs, targets in windows.batches(epoch=0):
+    for inputs, targets, knobs, weights in windows.batches(epoch=0):
         assert inputs.shape[1:] == (1000 + RF - 1,) and targets.shape[1:] == (1000,)
+        assert knobs.shape == (len(inputs), 0) and weights is None  # one pair, no knobs
         for x, y in zip(inputs, targets, strict=True):
             start = int(-y[0])
             np.testing.assert_array_equal(x, np.arange(start - RF + 1, start + 1000))  # real history
@@ -38,7 +39,7 @@ def test_epochs_are_reproducible_and_differ_from_each_other():
 
     def first_targets(seed: int, epoch: int) -> list[float]:
         windows = TrainingWindows(data, RF, window=1000, batch_size=4, seed=seed)
-        return [float(y[0]) for _, targets in windows.batches(epoch) for y in targets]
+        return [float(y[0]) for _, targets, _, _ in windows.batches(epoch) for y in targets]
 
     assert first_targets(1, 0) == first_targets(1, 0)
     assert first_targets(1, 0) != first_targets(1, 1)

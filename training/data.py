@@ -12,12 +12,20 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from neuralfx.audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from neuralfx.fileio import check_regular_file
+from neuralfx.models.pedalnet import Knob
+
 from . import checks
 from .align import Alignment, blip_delay, cross_correlation_delay, shift_target
 from .capture import capture_layout, is_capture_signal
+from .captures import CaptureSet
 from .checks import DataError, Finding
 from .loss import pre_emphasis
 
+MAX_RECORDING_S = 3600
+"""The longest recording trained on (the capture signal is a few minutes)."""
+MAX_RECORDING_BYTES = 8 << 30
 HIGHPASS_HZ = 20.0
 VALIDATION_FRACTION = 0.1  # of a pair that is not our capture signal, held out from its end
 MIN_VALIDATION_S = 2.0
@@ -41,6 +49,7 @@ class TrainingData:
     capture_signal: bool
     self_esr: float | None = None
     files: dict[str, str] = field(default_factory=dict)
+    knobs: dict[str, float] = field(default_factory=dict)  # the pedal's knob positions at capture
 
     @property
     def validation_description(self) -> str:
@@ -52,9 +61,15 @@ class TrainingData:
             audio = f"the last {seconds:.1f} s of the training pair"
         return f"plain ESR over one whole-signal pass of {audio}, held out from training"
 
+    @property
+    def setting(self) -> str:
+        """The knob positions in words ("drive 3, tone 7"; "" without knobs)."""
+        return ", ".join(f"{name} {value:g}" for name, value in self.knobs.items())
+
     def summary(self) -> dict:
         """The data in a JSON-ready dict; seconds rounded to 10 ms (the ranges are exact)."""
         return {
+            **({"knobs": self.knobs} if self.knobs else {}),
             "files": self.files,
             "sample_rate": self.sample_rate,
             "capture_signal": self.capture_signal,
@@ -68,8 +83,102 @@ class TrainingData:
         }
 
 
+@dataclass
+class TrainingSet:
+    """What a run trains on: one or more pairs, each recorded at its knob positions.
+
+    `pairs` are trained on (their validation ranges held out: unseen audio); `unseen` are whole
+    settings never trained on, only validated. Without knobs it is one pair.
+    """
+
+    pairs: list[TrainingData]
+    unseen: list[TrainingData] = field(default_factory=list)
+    knobs: tuple[Knob, ...] = ()
+
+    def __post_init__(self) -> None:
+        rates = {pair.sample_rate for pair in self.validated}
+        if len(rates) > 1:
+            raise DataError(f"the captures have different sample rates ({sorted(rates)} Hz): record them all at one")
+
+    @classmethod
+    def of(cls, data: TrainingData | TrainingSet) -> TrainingSet:
+        return data if isinstance(data, TrainingSet) else cls([data])
+
+    @property
+    def validated(self) -> list[TrainingData]:
+        """Every pair validation covers: the trained settings' held-out audio, then the unseen settings."""
+        return [*self.pairs, *self.unseen]
+
+    @property
+    def sample_rate(self) -> int:
+        return self.pairs[0].sample_rate
+
+    def knob_vector(self, pair: TrainingData) -> np.ndarray:
+        """The pair's knob positions as the network sees them (scaled 0..1), float32 (K,)."""
+        return np.array([knob.scaled(pair.knobs[knob.name]) for knob in self.knobs], np.float32)
+
+    @property
+    def validation_description(self) -> str:
+        if not self.knobs:
+            return self.pairs[0].validation_description
+        return (
+            f"the mean of the plain ESRs of {len(self.pairs)} captured settings over their held-out ends"
+            + (f" and of {len(self.unseen)} settings never trained on" if self.unseen else "")
+            + ", one whole-signal pass each"
+        )
+
+    def summary(self) -> dict:
+        if not self.knobs:
+            return self.pairs[0].summary()
+        return {
+            "knobs": [knob.name for knob in self.knobs],
+            "sample_rate": self.sample_rate,
+            "training_s": round(sum(p.training[1] - p.training[0] for p in self.pairs) / self.sample_rate, 2),
+            "validation_s": round(sum(p.validation[1] - p.validation[0] for p in self.validated) / self.sample_rate, 2),
+            "captures": [p.summary() for p in self.pairs],
+            "unseen_settings": [p.summary() for p in self.unseen],
+        }
+
+
+def prepare_captures(
+    captures: CaptureSet,
+    latency_samples: int | None = None,
+    validation_s: float | None = None,
+    ignore_checks: bool = False,
+) -> TrainingSet:
+    """Prepare every capture of a manifest as `prepare_pair` does, with its knob positions."""
+    prepared = []
+    for capture in captures.captures:
+        try:
+            pair = prepare_pair(capture.input, capture.target, latency_samples, validation_s, ignore_checks)
+        except DataError as exc:
+            raise DataError(f"the capture at {capture.label}: {exc}") from None
+        pair.knobs = dict(capture.knobs)
+        prepared.append((capture.held_out, pair))
+    return TrainingSet(
+        [pair for held_out, pair in prepared if not held_out],
+        [pair for held_out, pair in prepared if held_out],
+        captures.knobs,
+    )
+
+
 def load_audio(path: Path) -> tuple[np.ndarray, int, int]:
-    """Read any format soundfile knows. Returns (first channel as float32, sample rate, channel count)."""
+    """Read any format soundfile knows. Returns (first channel as float32, sample rate, channel count).
+    Raises DataError for a missing or non-regular file, or one too long to train on."""
+    try:
+        check_regular_file(path, MAX_RECORDING_BYTES, "a recording")
+        info = soundfile.info(str(path))
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path}: {exc}") from None
+    except (soundfile.LibsndfileError, RuntimeError) as exc:
+        raise DataError(f"{path}: cannot read it as audio ({exc})") from None
+    if not MIN_SAMPLE_RATE <= info.samplerate <= MAX_SAMPLE_RATE or info.frames > MAX_RECORDING_S * info.samplerate:
+        raise DataError(
+            f"{path}: {info.frames} frames at {info.samplerate} Hz: train on recordings of at most "
+            f"{MAX_RECORDING_S / 60:g} minutes at {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz"
+        )
     try:
         audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
@@ -211,32 +320,47 @@ def _present(*findings: Finding | None) -> list[Finding]:
 
 
 class TrainingWindows:
-    """Random-phase tiling of the training range into windows that carry their history.
+    """Random-phase tiling of every pair's training range into windows that carry their history.
 
     Each window predicts `window` output samples from `window + receptive_field − 1` input
     samples, so every prediction sees the full receptive field of real audio: no zero-padded
-    segment starts. An epoch covers the training range once, in shuffled order, starting at a
-    random phase; epoch `e` with seed `s` is always the same.
+    segment starts. An epoch covers the training ranges once, in shuffled order, each pair starting
+    at a random phase; epoch `e` with seed `s` is always the same.
     """
 
     def __init__(
-        self, data: TrainingData, receptive_field: int, window: int = 8192, batch_size: int = 4, seed: int = 0
+        self,
+        data: TrainingData | TrainingSet,
+        receptive_field: int,
+        window: int = 8192,
+        batch_size: int = 4,
+        seed: int = 0,
     ) -> None:
-        self.x, self.y = data.input, data.target
+        self.data = TrainingSet.of(data)
         self.history = receptive_field - 1
         self.window = window
         self.batch_size = batch_size
         self.seed = seed
-        self.first = max(data.training[0], self.history)
-        self.stop = data.training[1]
-        self.count = (self.stop - self.first) // window
-        if self.count < 1:
+        self._ranges = [(max(pair.training[0], self.history), pair.training[1]) for pair in self.data.pairs]
+        self._counts = [(stop - first) // window for first, stop in self._ranges]
+        self.count = sum(self._counts)
+        if min(self._counts) < 1:
+            usable = min(max(0, stop - first) for first, stop in self._ranges)
             raise DataError(
-                f"the training range holds {max(0, self.stop - self.first)} usable samples, fewer than one "
-                f"{window}-sample window: use a shorter --window or more audio"
+                f"a training range holds {usable} usable samples, fewer than one {window}-sample window: use a "
+                "shorter --window or more audio"
             )
-        emphasised = pre_emphasis(self.y[self.first : self.stop])
-        self.mean_energy = float(np.mean(np.square(emphasised, dtype=np.float64)))
+        energies = [
+            float(np.mean(np.square(pre_emphasis(pair.target[first:stop]), dtype=np.float64)))
+            for pair, (first, stop) in zip(self.data.pairs, self._ranges, strict=True)
+        ]
+        self.mean_energy = float(np.average(energies, weights=self._counts))
+        # Each window's loss counts relative to its own setting's loudness: quiet settings weigh
+        # as much as loud ones. One pair needs no weights (every window would get 1).
+        self._weights = None
+        if len(energies) > 1:
+            self._weights = np.array([self.mean_energy / e for e in energies], np.float32)
+        self._knobs = np.stack([self.data.knob_vector(pair) for pair in self.data.pairs])
 
     @property
     def steps_per_epoch(self) -> int:
@@ -246,13 +370,20 @@ class TrainingWindows:
     def samples_per_epoch(self) -> int:
         return self.count * self.window
 
-    def batches(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Yields (inputs (B, window + RF − 1), targets (B, window)) float32 arrays."""
+    def batches(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Yields (inputs (B, window + RF − 1), targets (B, window), knobs (B, K), weights (B,) or
+        None) float32 arrays."""
         rng = np.random.default_rng([self.seed, epoch])
-        slack = self.stop - self.first - self.count * self.window
-        starts = self.first + int(rng.integers(0, slack + 1)) + self.window * rng.permutation(self.count)
+        windows = []  # (pair, start) of every window of the epoch
+        for pair, ((first, stop), count) in enumerate(zip(self._ranges, self._counts, strict=True)):
+            phase = first + int(rng.integers(0, stop - first - count * self.window + 1))
+            windows += [(pair, phase + self.window * i) for i in range(count)]
+        order = rng.permutation(self.count)
         for i in range(0, self.count, self.batch_size):
-            chunk = starts[i : i + self.batch_size]
-            inputs = np.stack([self.x[s - self.history : s + self.window] for s in chunk])
-            targets = np.stack([self.y[s : s + self.window] for s in chunk])
-            yield inputs, targets
+            chosen = [windows[j] for j in order[i : i + self.batch_size]]
+            pairs = self.data.pairs
+            inputs = np.stack([pairs[p].input[s - self.history : s + self.window] for p, s in chosen])
+            targets = np.stack([pairs[p].target[s : s + self.window] for p, s in chosen])
+            indices = [p for p, _ in chosen]
+            weights = None if self._weights is None else self._weights[indices]
+            yield inputs, targets, self._knobs[indices], weights

@@ -14,21 +14,26 @@ import hashlib
 import math
 import statistics
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from neuralfx.fileio import atomic_path
+from neuralfx.fileio import atomic_path, check_regular_file
 
-from .data import DataError, TrainingData, TrainingWindows
+from .architectures import build_network
+from .data import DataError, TrainingData, TrainingSet, TrainingWindows
 from .evaluate import validate
 from .loss import esr_grade, multi_resolution_stft, pooled_esr
-from .model import PedalNet
 from .progress import ProgressBar, say
 from .settings import RESUMABLE_CHANGES, TrainSettings, flag
+
+if TYPE_CHECKING:
+    from .architectures import Network
 
 CHECKPOINT_FORMAT = "neuralfx.training-checkpoint"
 CHECKPOINT_VERSION = 2  # 2: settings named as TrainSettings's fields
@@ -42,7 +47,7 @@ ENERGY_FLOOR = 0.01  # of a typical batch's energy: bounds the loss of an all-qu
 class TrainingResult:
     """The best model (by validation ESR) and how the run went."""
 
-    model: PedalNet
+    model: Network
     validation_esr: float
     validation_prediction: np.ndarray
     best_epoch: int
@@ -54,6 +59,7 @@ class TrainingResult:
     history: list[dict]
     step_losses: list[float]
     loss_name: str  # what step_losses measure
+    setting_esrs: list[float]  # the best model's ESR for each pair of `TrainingSet.validated`
     events: list[str] = field(default_factory=list)
     device: str = "cpu"
 
@@ -71,26 +77,25 @@ def resolve_device(name: str) -> torch.device:
 
 
 class Trainer:
-    """Trains a PedalNet on `data`. `checkpoint_path`, if given, is written after every epoch."""
+    """Trains the network `settings` name on `data`. `checkpoint_path`, if given, is written after every epoch."""
 
     def __init__(
         self,
-        data: TrainingData,
+        data: TrainingData | TrainingSet,
         settings: TrainSettings,
         checkpoint_path: Path | None = None,
         log: Callable[[str], None] = say,
         progress: bool = True,
     ) -> None:
-        self.data, self.settings = data, settings
-        self.config = config = settings.model_config()
+        self.data, self.settings = TrainingSet.of(data), settings
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.log = log
         self.device = resolve_device(settings.device)
         torch.manual_seed(settings.seed)
-        self.model = PedalNet(config).to(self.device)
+        self.model = build_network(settings, self.data.knobs).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.learning_rate)
         self.windows = TrainingWindows(
-            data, config.receptive_field, settings.window, settings.batch_size, settings.seed
+            self.data, self.model.receptive_field, settings.window, settings.batch_size, settings.seed
         )
         self.energy_floor = ENERGY_FLOOR * self.windows.mean_energy * settings.batch_size * settings.window
         self.total_steps = settings.epochs * self.windows.steps_per_epoch
@@ -109,6 +114,7 @@ class Trainer:
         self.best_esr = math.inf
         self.best_epoch = -1
         self.best_prediction = np.zeros(0, np.float32)
+        self.best_setting_esrs: list[float] = []
 
     # ---- schedule ---------------------------------------------------------------------------------------------
 
@@ -157,12 +163,13 @@ class Trainer:
             self.log(f"training diverged: {exc}. Keeping the best model so far; try a lower --learning-rate")
         if self.best_epoch < 0:
             raise DataError("training stopped before any validation: no model to keep")
-        model = PedalNet(self.config).to(self.device)
+        model = copy.deepcopy(self.model)
         model.load_state_dict(self.best_state)
         return TrainingResult(
             model=model,
             validation_esr=self.best_esr,
             validation_prediction=self.best_prediction,
+            setting_esrs=self.best_setting_esrs,
             best_epoch=self.best_epoch,
             epochs=self.epoch,
             steps=self.step,
@@ -181,11 +188,14 @@ class Trainer:
         s = self.settings
         losses: list[float] = []
         self.progress.start(f"epoch {self.epoch + 1}/{s.epochs}", self.windows.steps_per_epoch)
-        for inputs, targets in self.windows.batches(self.epoch):
+        for inputs, targets, knobs, weights in self.windows.batches(self.epoch):
             if s.time_budget_s and time.perf_counter() - started >= s.time_budget_s:
                 return "time budget", losses
             tick = time.perf_counter()
-            loss = self._step(torch.from_numpy(inputs).to(self.device), torch.from_numpy(targets).to(self.device))
+            tensors = [
+                None if a is None else torch.from_numpy(a).to(self.device) for a in (inputs, targets, knobs, weights)
+            ]
+            loss = self._step(*tensors)
             self.step_time_s += time.perf_counter() - tick
             self.elapsed_s = time.perf_counter() - started
             if loss is not None:
@@ -197,12 +207,14 @@ class Trainer:
             )
         return "epochs", losses
 
-    def _step(self, inputs: torch.Tensor, targets: torch.Tensor) -> float | None:
+    def _step(
+        self, inputs: torch.Tensor, targets: torch.Tensor, knobs: torch.Tensor, weights: torch.Tensor | None
+    ) -> float | None:
         """One optimiser step; None if the step was refused and the model rolled back."""
         for group in self.optimizer.param_groups:
             group["lr"] = self.learning_rate()
-        prediction = self.model(inputs)
-        loss = pooled_esr(prediction, targets, self.energy_floor)
+        prediction = self.model(inputs, knobs if knobs.shape[1] else None)
+        loss = pooled_esr(prediction, targets, self.energy_floor, weights)
         if self.settings.stft_weight:
             loss = loss + self.settings.stft_weight * multi_resolution_stft(prediction, targets)
         value = float(loss.detach())
@@ -244,10 +256,10 @@ class Trainer:
         return None
 
     def _end_epoch(self, started: float, losses: list[float]) -> None:
-        esr, prediction = validate(self.model, self.data)
+        esr, setting_esrs, prediction = validate(self.model, self.data)
         if not math.isfinite(esr):
             self._recover(f"the validation ESR is {esr}")
-        self._consider(self.epoch + 1, esr, prediction)
+        self._consider(self.epoch + 1, esr, setting_esrs, prediction)
         self.epoch += 1
         self.elapsed_s = time.perf_counter() - started
         record = {
@@ -267,9 +279,10 @@ class Trainer:
             f"{self.samples / max(self.step_time_s, 1e-9) / 1e3:.0f}k samples/s  {_clock(self.elapsed_s)}"
         )
 
-    def _consider(self, epoch: int, esr: float, prediction: np.ndarray) -> None:
+    def _consider(self, epoch: int, esr: float, setting_esrs: list[float], prediction: np.ndarray) -> None:
         if math.isfinite(esr) and esr < self.best_esr:
             self.best_esr, self.best_epoch, self.best_prediction = esr, epoch, prediction
+            self.best_setting_esrs = setting_esrs
             self.best_state = copy.deepcopy(self.model.state_dict())
 
     # ---- checkpoints ------------------------------------------------------------------------------------------
@@ -278,11 +291,11 @@ class Trainer:
     def fingerprint(self) -> str:
         """Identifies the data and model a checkpoint belongs to."""
         digest = hashlib.sha256()
-        digest.update(
-            repr((self.config.to_dict(), self.data.sample_rate, self.data.training, self.data.validation)).encode()
-        )
-        digest.update(self.data.input.tobytes())
-        digest.update(self.data.target.tobytes())
+        digest.update(repr(self.model.config_dict()).encode())
+        for pair in self.data.validated:
+            digest.update(repr((pair.sample_rate, pair.training, pair.validation, pair.knobs)).encode())
+            digest.update(pair.input.tobytes())
+            digest.update(pair.target.tobytes())
         return digest.hexdigest()
 
     def save_checkpoint(self) -> None:
@@ -306,8 +319,7 @@ class Trainer:
         path = self.checkpoint_path
         if not path or not path.is_file():
             raise DataError(f"nothing to resume: no checkpoint at {path}")
-        # Our own file, written by save_checkpoint; weights_only keeps it from running code anyway.
-        state = torch.load(path, map_location=self.device, weights_only=True)
+        state = _read_checkpoint(path, self.device)
         if state.get("format") != CHECKPOINT_FORMAT or state.get("version") != CHECKPOINT_VERSION:
             raise DataError(f"{path} is not a neuralfx training checkpoint of this version")
         if state["fingerprint"] != self.fingerprint:
@@ -323,13 +335,38 @@ class Trainer:
                     f"resume with the same options (only {', '.join(map(flag, RESUMABLE_CHANGES))} may change), "
                     "or start afresh without --resume"
                 )
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.best_state = state["best_model"]
-        self.best_prediction = state["best_prediction"].numpy()
-        for name in _CHECKPOINTED:
-            setattr(self, name, state[name])
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.best_state = state["best_model"]
+            self.best_prediction = state["best_prediction"].numpy()
+            for name in _CHECKPOINTED:
+                setattr(self, name, state[name])
+        except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+            raise DataError(f"{path} is damaged ({type(exc).__name__}: {exc}); {_START_AFRESH}") from None
         self.log(f"resuming after epoch {self.epoch} (step {self.step}, best validation ESR {self.best_esr:.4f})")
+
+
+MAX_CHECKPOINT_BYTES = 1 << 30
+_START_AFRESH = "delete it, or pass --force without --resume, to start afresh"
+
+
+def _read_checkpoint(path: Path, device: torch.device) -> dict:
+    """A checkpoint's contents. Our own files, written by save_checkpoint (torch's zip format);
+    weights_only keeps any file from running code. Raises DataError for anything else."""
+    try:
+        check_regular_file(path, MAX_CHECKPOINT_BYTES, "a training checkpoint")
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: {exc}") from None
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path} is not a checkpoint written by neuralfx train (empty or damaged?); {_START_AFRESH}")
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # torch raises all sorts for a damaged file (EOF, zip, unpickling...)
+        raise DataError(f"{path} cannot be read ({type(exc).__name__}: {exc}); {_START_AFRESH}") from None
+    if not isinstance(state, dict):
+        raise DataError(f"{path} is not a neuralfx training checkpoint")
+    return state
 
 
 _CHECKPOINTED = (
@@ -344,6 +381,7 @@ _CHECKPOINTED = (
     "events",
     "best_esr",
     "best_epoch",
+    "best_setting_esrs",
 )
 
 

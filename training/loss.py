@@ -33,15 +33,20 @@ def pre_emphasis(x: Signal) -> Signal:
     return x[..., 1:] - PRE_EMPHASIS * x[..., :-1]
 
 
-def pooled_esr(prediction: torch.Tensor, target: torch.Tensor, energy_floor: float = 0.0) -> torch.Tensor:
-    """Pre-emphasised ESR pooled over the whole batch: Σ error² / (Σ target² + floor).
+def pooled_esr(
+    prediction: torch.Tensor, target: torch.Tensor, energy_floor: float = 0.0, weights: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Pre-emphasised ESR pooled over the whole batch: Σ error² / (Σ target² + floor), each
+    window's sums scaled by its weight when `weights` (batch,) are given.
 
     Per-window ESR divides by almost nothing on the ~10 % of guitar windows that are silent and
     spikes the loss; pooling the energy over the batch, with `energy_floor` for an all-quiet
     batch, keeps it bounded.
     """
     p, t = pre_emphasis(prediction), pre_emphasis(target)
-    return torch.sum((p - t) ** 2) / (torch.sum(t**2) + energy_floor)
+    if weights is None:
+        return torch.sum((p - t) ** 2) / (torch.sum(t**2) + energy_floor)
+    return torch.sum(weights * torch.sum((p - t) ** 2, -1)) / (torch.sum(weights * torch.sum(t**2, -1)) + energy_floor)
 
 
 def multi_resolution_stft(

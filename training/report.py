@@ -14,11 +14,11 @@ import numpy as np
 
 from neuralfx.fileio import atomic_path, atomic_write_text
 
-from .data import TrainingData
+from .data import TrainingData, TrainingSet
 from .loop import TrainingResult
 from .loss import GRADES, esr_grade
 
-PLOTS = ("loss.png", "prediction.png", "alignment.png")
+PLOTS = ("loss.png", "prediction.png", "alignment.png")  # and settings.png for a pedal with knobs
 
 
 def write_json(report: dict, path: Path) -> None:
@@ -38,19 +38,73 @@ def save_figure(figure, path: Path) -> None:
         figure.savefig(tmp, dpi=110)
 
 
-def write_plots(result: TrainingResult, data: TrainingData, directory: Path) -> list[Path]:
-    """Write PLOTS into `directory` (created if needed). Returns their paths."""
+def write_plots(result: TrainingResult, data: TrainingSet, directory: Path) -> list[Path]:
+    """Write PLOTS (and, for a pedal with knobs, settings.png: the ESR of each setting) into
+    `directory` (created if needed). Returns their paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    start, stop = data.validation
-    title = f"validation: ESR {result.validation_esr:.4f} ({result.grade})"
-    prediction = prediction_figure(data.target[start:stop], result.validation_prediction, data.sample_rate, title)
-    figures = (_loss_figure(result), prediction, _alignment_figure(data))
-    paths = []
-    for figure, name in zip(figures, PLOTS, strict=True):
+    first = data.pairs[0]
+    start, stop = first.validation
+    title = f"validation{f' at {first.setting}' if first.setting else ''}: ESR {result.setting_esrs[0]:.4f}"
+    prediction = prediction_figure(first.target[start:stop], result.validation_prediction, first.sample_rate, title)
+    figures = {
+        "loss.png": _loss_figure(result),
+        "prediction.png": prediction,
+        "alignment.png": _alignment_figure(first),
+    }
+    if data.knobs:
+        rows = setting_esrs(data, result.setting_esrs)
+        figures["settings.png"] = settings_figure(rows, [knob.name for knob in data.knobs])
+    for name, figure in figures.items():
         save_figure(figure, directory / name)
-        paths.append(directory / name)
-    return paths
+    return [directory / name for name in figures]
+
+
+def setting_esrs(data: TrainingSet, esrs: list[float]) -> list[dict]:
+    """Each validated setting's knob positions, plain ESR and grade, and whether training heard it."""
+    trained = len(data.pairs)
+    return [
+        {"knobs": pair.knobs, "esr": esr, "grade": esr_grade(esr), "trained": i < trained}
+        for i, (pair, esr) in enumerate(zip(data.validated, esrs, strict=True))
+    ]
+
+
+def settings_figure(rows: list[dict], knobs: list[str], measured: str = "validation ESR"):
+    """The ESR of every setting (`setting_esrs` rows): a Drive × Tone-style heat map for two knobs,
+    else a bar chart. Settings never trained on are outlined."""
+    figure, (axes,) = _figure(1, 5.0)
+    if len(knobs) == 2:
+        a, b = knobs
+        columns = sorted({r["knobs"][a] for r in rows})
+        lines = sorted({r["knobs"][b] for r in rows})
+        grid = np.full((len(lines), len(columns)), np.nan)
+        for r in rows:
+            grid[lines.index(r["knobs"][b]), columns.index(r["knobs"][a])] = r["esr"]
+        image = axes.imshow(np.log10(grid), origin="lower", cmap="viridis_r", aspect="auto")
+        figure.colorbar(image, ax=axes, label="log10 plain ESR")
+        for r in rows:
+            x, y = columns.index(r["knobs"][a]), lines.index(r["knobs"][b])
+            axes.text(x, y, f"{r['esr']:.4f}", ha="center", va="center", fontsize=7, color="white")
+            if not r["trained"]:
+                axes.add_patch(_outline(x, y))
+        axes.set_xticks(range(len(columns)), [f"{v:g}" for v in columns])
+        axes.set_yticks(range(len(lines)), [f"{v:g}" for v in lines])
+        axes.set(xlabel=a, ylabel=b)
+    else:
+        labels = [", ".join(f"{name} {v:g}" for name, v in r["knobs"].items()) for r in rows]
+        colours = ["C0" if r["trained"] else "C3" for r in rows]
+        axes.bar(range(len(rows)), [r["esr"] for r in rows], color=colours)
+        axes.set_xticks(range(len(rows)), labels, rotation=60, ha="right", fontsize=7)
+        axes.set(yscale="log", ylabel="plain ESR")
+    mean = float(np.mean([r["esr"] for r in rows]))
+    axes.set_title(f"{measured} per setting (mean {mean:.4f}; outlined/red: never trained on)")
+    return figure
+
+
+def _outline(x: int, y: int):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x - 0.5, y - 0.5), 1, 1, fill=False, edgecolor="red", lw=2)
 
 
 def _figure(rows: int, height: float = 3.0):
@@ -152,9 +206,8 @@ def _alignment_figure(data: TrainingData):
     return figure
 
 
-def build_report(result: TrainingResult, data: TrainingData, settings: dict, **extra: object) -> dict:
+def build_report(result: TrainingResult, data: TrainingSet, settings: dict, **extra: object) -> dict:
     """The JSON record of a run. `extra` entries (e.g. a held-out test) are added at top level."""
-    config = result.model.config
     return {
         "validation": {
             "esr": result.validation_esr,
@@ -162,11 +215,8 @@ def build_report(result: TrainingResult, data: TrainingData, settings: dict, **e
             "measured_on": data.validation_description,
         },
         "data": data.summary(),
-        "model": {
-            "config": config.to_dict(),
-            "parameters": config.num_parameters(),
-            "receptive_field": config.receptive_field,
-        },
+        **({"settings_esr": setting_esrs(data, result.setting_esrs)} if data.knobs else {}),
+        "model": result.model.describe(),
         "settings": settings,
         "training": {
             "device": result.device,

@@ -7,13 +7,15 @@ Imports no torch: the `neuralfx` command builds its parser from this module.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuralfx.fileio import read_capped
+from neuralfx.fileio import read_json
 from neuralfx.models import PedalNetConfig
+from neuralfx.models.pedalnet import CONDITIONINGS, Knob
+
+from .architectures import ARCHITECTURES, PEDALNET, check_architecture
 
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -30,10 +32,13 @@ class TrainSettings:
     Messages name the `neuralfx train` flag of each setting."""
 
     # The model.
-    channels: int = _option(16, "channels per layer")
-    kernel_size: int = _option(3, "convolution kernel size")
-    dilation_depth: int = _option(8, "dilations 1, 2, 4 … 2^(depth−1) per stack")
-    repeats: int = _option(3, "stacks of dilations (layers = depth × repeats)")
+    architecture: str = _option(PEDALNET, f"the network: {', '.join(ARCHITECTURES)} (NAM's are written as .nam)")
+    channels: int = _option(16, "channels per layer (pedalnet)")
+    kernel_size: int = _option(3, "convolution kernel size (pedalnet)")
+    dilation_depth: int = _option(8, "dilations 1, 2, 4 … 2^(depth−1) per stack (pedalnet)")
+    repeats: int = _option(3, "stacks of dilations, layers = depth × repeats (pedalnet)")
+    conditioning: str = _option("film", "how knobs enter the network (with --captures): film (gain and shift) or bias")
+    conditioning_width: int = _option(16, "width of the knobs' conditioning network")
     # The loop.
     epochs: int = _option(100, "most epochs to train (an epoch covers the training audio once)")
     time_budget_min: float | None = _option(None, "stop after this many minutes (validation included)", float)
@@ -53,7 +58,8 @@ class TrainSettings:
     validation_s: float | None = _option(None, "seconds held out from the end for validation (default 10 %%)", float)
 
     def __post_init__(self) -> None:
-        for name in ("channels", "kernel_size", "dilation_depth", "repeats", "epochs", "batch_size", "window"):
+        sizes = ("channels", "kernel_size", "dilation_depth", "repeats", "conditioning_width")
+        for name in (*sizes, "epochs", "batch_size", "window"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{flag(name)} must be at least 1, got {getattr(self, name)}")
         if self.patience < 1:
@@ -71,6 +77,14 @@ class TrainSettings:
             raise ValueError(f"--grad-clip must be positive, got {self.grad_clip:g}")
         if not self.stft_weight >= 0:
             raise ValueError(f"--stft-weight must be 0 (no STFT term) or more, got {self.stft_weight:g}")
+        if self.conditioning not in CONDITIONINGS:
+            raise ValueError(f"--conditioning must be one of {', '.join(CONDITIONINGS)}, got {self.conditioning!r}")
+        check_architecture(self.architecture)
+        if self.architecture != PEDALNET:
+            for name in _PEDALNET_SIZES:
+                if getattr(self, name) != _DEFAULTS[name]:
+                    shape = f"{self.architecture} has NAM's shape"
+                    raise ValueError(f"{flag(name)} sizes the pedalnet architecture; {shape}")
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"--threads must be at least 1, got {self.threads}")
 
@@ -84,11 +98,15 @@ class TrainSettings:
         esr = "pre-emphasised ESR"
         return f"{esr} + {self.stft_weight:g} × multi-resolution STFT" if self.stft_weight else esr
 
-    def model_config(self) -> PedalNetConfig:
+    def model_config(self, knobs: tuple[Knob, ...] = ()) -> PedalNetConfig:
+        """The network these settings train, taking `knobs` as inputs when given."""
         return PedalNetConfig(
             channels=self.channels,
             kernel_size=self.kernel_size,
             dilations=tuple(2**i for i in range(self.dilation_depth)) * self.repeats,
+            knobs=knobs,
+            conditioning=self.conditioning,
+            conditioning_width=self.conditioning_width,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,8 +116,8 @@ class TrainSettings:
     def from_config_file(cls, path: Path, **overrides: Any) -> TrainSettings:
         """The settings a JSON file of option names gives, with `overrides` (flags) on top."""
         try:
-            loaded = json.loads(read_capped(path, MAX_CONFIG_BYTES, "a training config file"))
-        except (OSError, ValueError, RecursionError) as exc:
+            loaded = read_json(path, MAX_CONFIG_BYTES, "a training config file")
+        except (OSError, ValueError) as exc:
             raise ValueError(f"{path}: cannot read the config file ({exc})") from None
         if not isinstance(loaded, dict):
             raise ValueError(f"{path}: the config file must hold a JSON object of option names")
@@ -115,6 +133,9 @@ class TrainSettings:
                 raise ValueError(f"{path}: option {name!r} must be a {known[name].metadata['type'].__name__}") from None
         return cls(**(values | overrides))
 
+
+_PEDALNET_SIZES = ("channels", "kernel_size", "dilation_depth", "repeats")
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainSettings)}
 
 # Settings a resumed run may change: how long it runs and where. The rest shape the training itself.
 RESUMABLE_CHANGES = ("epochs", "time_budget_min", "patience", "device", "threads")

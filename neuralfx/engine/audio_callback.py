@@ -98,6 +98,7 @@ class AudioCallback:
         else:
             self.source.read_into(x)
         in_peak, in_square = max(x.max(), -x.min()), np.dot(x, x)
+        self.meters.write_input_scope(x)
         self.signal_path.process(x, y)
         np.copyto(outdata, y[:, None])
         self.recorder.push(y)

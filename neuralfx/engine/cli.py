@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 
+from ..console import add_set_option, print_error, printable
+from ..fileio import read_json
 from .settings import add_flags
+
+MAX_MIDI_MAP_BYTES = 1024 * 1024
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -21,7 +23,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     program = parser.add_mutually_exclusive_group()
     program.add_argument("--preset", help="preset name or .nfx path to play")
     program.add_argument("--chain", help="chain file (JSON, see `Chain.save`) to play")
+    parser.add_argument(
+        "--allow-plugins",
+        action="store_true",
+        help="let the chain load native (VST3) plugins that are not trusted: their code runs with your rights",
+    )
     parser.add_argument("--presets", nargs="+", metavar="PRESET", help="preset slots for MIDI next/previous/PC")
+    add_set_option(parser)
     add_flags(parser)
     parser.add_argument("--record", help="record the output to this .wav or .flac file")
     parser.add_argument("--midi-map", help="MIDI map JSON file (default: CC102 toggles bypass, PC n → slot n)")
@@ -33,6 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _live(args: argparse.Namespace) -> int:
+    from ..chain import Chain
     from ..midi import MidiMap
     from .controller import LiveEngine
     from .events import EngineError
@@ -42,13 +51,18 @@ def _live(args: argparse.Namespace) -> int:
         _list_devices(args.host_api, args.midi_api)
         return 0
     settings = EngineSettings(**given_settings(args))
-    engine = LiveEngine(settings)
+    engine = LiveEngine(settings, allow_plugins=args.allow_plugins)
     if args.presets:
         engine.set_presets(args.presets)
     if args.preset:
-        engine.load_preset(args.preset)
+        engine.load_preset(args.preset, **dict(args.set))
     elif args.chain:
-        engine.load_chain(args.chain)
+        chain = Chain.load(args.chain)
+        for name, value in args.set:
+            chain.set_parameter(name, value)
+        engine.load_chain(chain, name=Path(args.chain).stem)
+    elif args.set:
+        raise ValueError("--set needs --preset or --chain: it sets their neural pedals' parameters")
     if args.midi_map or args.midi_channel is not None:
         midi_map = MidiMap.from_dict(_read_json(args.midi_map), args.midi_map) if args.midi_map else MidiMap.default()
         if args.midi_channel is not None:
@@ -59,7 +73,7 @@ def _live(args: argparse.Namespace) -> int:
     try:
         engine.start()
     except EngineError as exc:
-        print(f"neuralfx live: error: {exc}", file=sys.stderr)
+        print_error("live", exc)
         return 1
     try:
         _announce(engine, settings.client_name)
@@ -77,16 +91,16 @@ def _live(args: argparse.Namespace) -> int:
 
 def _read_json(path: str) -> object:
     try:
-        return json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        return read_json(Path(path), MAX_MIDI_MAP_BYTES, "a MIDI map")
+    except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read the MIDI map ({exc})") from None
 
 
 def _announce(engine, client_name: str) -> None:
     state = engine.state
     source = f"file {state.input_file} (looped)" if state.input_file else f"{state.input_device!r}"
-    print(f"playing {state.program_name or 'dry'} at {state.sample_rate} Hz on {state.host_api}")
-    print(f"  input: {source}; output: {state.output_device!r}")
+    print(printable(f"playing {state.program_name or 'dry'} at {state.sample_rate} Hz on {state.host_api}"))
+    print(printable(f"  input: {source}; output: {state.output_device!r}"))
     if "jack" in state.host_api.lower():
         inputs = "" if state.input_file else f"{client_name}:in_0 → "
         print(f"  JACK ports: {inputs}{client_name}:out_0, out_1... (connect them with any JACK tool)")
@@ -105,7 +119,7 @@ def _play(engine, duration: float | None, verbose: bool) -> None:
             _report(event)
             if event.kind == "state" and (event.state.program_name, event.state.bypassed) != shown:
                 shown = (event.state.program_name, event.state.bypassed)
-                print(f"{shown[0]}{' (bypassed)' if shown[1] else ''}", flush=True)
+                print(printable(f"{shown[0]}{' (bypassed)' if shown[1] else ''}"), flush=True)
         if not verbose:
             continue
         window.append(engine.meters())
@@ -129,13 +143,13 @@ def _meter_line(window: list) -> str:
 
 def _report(event) -> None:
     if event.kind == "error":
-        print(f"error: {event.message}", flush=True)
+        print(printable(f"error: {event.message}"), flush=True)
     elif event.kind == "recorded":
         print(f"recorded {event.data}", flush=True)
     elif event.kind == "learned":
         print(f"MIDI learned: {event.data}", flush=True)
     elif event.kind == "stopped" and event.message:
-        print(f"engine stopped: {event.message}", flush=True)
+        print(printable(f"engine stopped: {event.message}"), flush=True)
 
 
 def _list_devices(host_api: str | None, midi_api: str | None) -> None:

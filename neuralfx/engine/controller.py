@@ -13,6 +13,7 @@ import numpy as np
 from ..chain import Chain
 from ..commands import Command
 from ..midi import Binding, MidiMap
+from ..plugins import AllowPlugins
 from .events import EngineError, EngineEvent, EngineState
 from .meters import Meters, SharedMeters
 from .program import ProgramSource
@@ -26,7 +27,9 @@ class LiveEngine:
     back as "error" events (a command never stops the audio). Use one LiveEngine from one
     thread (or serialise the calls): `poll` and `stop` both read the engine's pipe. Files are read and validated here
     first, so a bad preset or chain raises in the caller (PresetError or ValueError) and never
-    reaches the engine. `meters()` and `scope()` read shared memory and never block.
+    reaches the engine; so is consent for a chain's native plugins (UntrustedPluginError, see
+    `neuralfx.plugins`), which only the engine loads again. `meters()` and `scope()` read shared
+    memory and never block.
 
         engine = LiveEngine(EngineSettings(host_api="jack", presets=["ts9"]))
         engine.start()
@@ -38,10 +41,14 @@ class LiveEngine:
     Args:
         settings: what to open; `load_chain`, `load_preset`, `set_presets` and `set_midi_map`
             also update it, so that it is what a GUI should save.
+        allow_plugins: native plugins the chains loaded by this engine may use besides the
+            trusted ones (True: any; `neuralfx live --allow-plugins`). A GUI adds those its user
+            allowed. Read by `start` (the settings' chain) and by `load_chain`.
     """
 
-    def __init__(self, settings: EngineSettings | None = None) -> None:
+    def __init__(self, settings: EngineSettings | None = None, allow_plugins: AllowPlugins = ()) -> None:
         self.settings = settings or EngineSettings()
+        self.allow_plugins = allow_plugins
         self.state = EngineState()
         self._context = multiprocessing.get_context("spawn")
         self._process = None
@@ -124,7 +131,8 @@ class LiveEngine:
         if settings.chain_dict is None:
             program = None
         elif program is None or program.chain_dict is not settings.chain_dict:
-            program = ProgramSource.of(Chain.from_dict(settings.chain_dict), settings.chain_name or None)
+            chain = Chain.from_dict(settings.chain_dict, allow_plugins=self.allow_plugins)
+            program = ProgramSource.of(chain, settings.chain_name or None)
         slots = self._slots
         if [slot.source for slot in slots] != settings.presets:
             slots = [ProgramSource.of_preset(p) for p in settings.presets]
@@ -180,19 +188,25 @@ class LiveEngine:
         """The latest `samples` output samples (up to 8192), oldest first."""
         return self._meters.scope(samples) if self._meters is not None else np.zeros(samples, np.float32)
 
+    def input_scope(self, samples: int = 4096) -> np.ndarray:
+        """The latest `samples` input samples (up to 8192), oldest first, before the input gain (for a tuner)."""
+        return self._meters.input_scope(samples) if self._meters is not None else np.zeros(samples, np.float32)
+
     # --- commands ---------------------------------------------------------------------------
-    def load_preset(self, name_or_path: str | Path) -> None:
-        """Play a preset (name or path) on its own, crossfading from what plays now."""
-        self._load(ProgramSource.of_preset(name_or_path))
+    def load_preset(self, name_or_path: str | Path, **parameters: float) -> None:
+        """Play a preset (name or path) on its own, crossfading from what plays now; `parameters`
+        set the pedal's (input_gain_db, a knob such as drive...)."""
+        self._load(ProgramSource.of_preset(name_or_path, **parameters))
 
     def load_chain(self, chain: Chain | dict | str | Path, name: str | None = None) -> None:
         """Play a chain (a Chain, a `Chain.to_dict()` dict or a chain file), crossfading from
-        what plays now. The new chain is prepared and has heard the input before it is faded in."""
+        what plays now. The new chain is prepared and has heard the input before it is faded in.
+        A file's or dict's native plugins must be trusted or in `allow_plugins`."""
         if isinstance(chain, str | Path):
             name = name or Path(chain).stem
-            chain = Chain.load(chain)
+            chain = Chain.load(chain, allow_plugins=self.allow_plugins)
         elif isinstance(chain, dict):
-            chain = Chain.from_dict(chain)
+            chain = Chain.from_dict(chain, allow_plugins=self.allow_plugins)
         self._load(ProgramSource.of(chain, name))
 
     def _load(self, program: ProgramSource) -> None:
@@ -227,6 +241,14 @@ class LiveEngine:
         (input_gain_db, output_gain_db, mix, bypass) when effect is None. pedalboard plugins take
         their attribute names (e.g. "room_size"); VST3 plugins their parameter names, raw 0..1."""
         self._send(Command.SET_PARAMETER, name, value, effect)
+
+    def set_levels(self, input_gain_db: float | None = None, output_gain_db: float | None = None) -> None:
+        """The engine's own input gain and output level in dB, before and after the whole program
+        (presets and chains come and go, these stay); None leaves one as it is. They glide over 20 ms."""
+        levels = {"input_gain_db": input_gain_db, "output_gain_db": output_gain_db}
+        changed = {name: value for name, value in levels.items() if value is not None}
+        self.settings = dataclasses.replace(self.settings, **changed)  # checks them
+        self._send_if_running(Command.SET_LEVELS, self.settings.input_gain_db, self.settings.output_gain_db)
 
     def start_recording(self, path: str | Path) -> None:
         """Record the output (mono, the stream's rate) to a .wav (32-bit float) or .flac file,

@@ -116,6 +116,7 @@ class _Engine:
         self._out_channels = out_channels = min(settings.output_channels, output_info["max_output_channels"])
         block = 0 if "jack" in host_name.lower() else settings.block_size
         self.signal_path = SignalPath(self.rate, settings.crossfade_ms, CAPACITY)
+        self.signal_path.set_levels(settings.input_gain_db, settings.output_gain_db)
         self.recorder = Recorder(self.rate)
         self.callback = AudioCallback(
             self.signal_path, meters, self.recorder, self.rate, self.channel, self.source, capacity=CAPACITY
@@ -168,6 +169,7 @@ class _Engine:
         self._stopping = False
         self._resolved_seen = 0
         self._program: LiveProgram | None = None
+        self._midi_problems: list[str] | None = None  # those last reported
         self.state = EngineState(
             bypassed=False,
             presets=tuple(name for name, _, _ in self.slots),
@@ -179,10 +181,17 @@ class _Engine:
             input_file=settings.input_file,
             sample_rate=self.rate,
             block_size=block,
+            input_gain_db=settings.input_gain_db,
+            output_gain_db=settings.output_gain_db,
         )
 
     # --- the main thread ------------------------------------------------------------------------
     def run(self, program: ProgramSource | None) -> None:
+        # NAM's engines compile (or load from numba's cache) when their module is first imported,
+        # holding the interpreter for about a second: do it now, so that a .nam preset chosen
+        # while playing does not stall the audio.
+        import neuralfx.nam.kernels  # noqa: F401
+
         # First calls of the callback's code paths are slow: make them before the stream runs.
         silence_in = np.zeros((256, self.channel + 1), np.float32)
         silence_out = np.zeros((256, self._out_channels), np.float32)
@@ -199,6 +208,8 @@ class _Engine:
         self._update(running=True, kind="started")
         for warning in self._startup_warnings:
             self._error(warning)
+        self._midi_problems = None
+        self._check_midi_map()
         while not self._stopping:
             timeout = 0.01 if self.signal_path.loading else 0.1  # report the end of a load promptly
             ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=timeout)
@@ -239,11 +250,26 @@ class _Engine:
                 self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
                 _send(self.conn, EngineEvent("learned", data=learned.to_dict(), state=self.state))
                 continue  # the message taught the trigger: it does not also fire it
-            for action in self.midi_map.handle(message):
+            for action in self.midi_map.handle(message, self._controls()):
                 try:
                     getattr(self, action.command)(*action.args)
                 except ValueError as exc:  # e.g. Program Change to an empty slot
                     self._error(f"MIDI {action.command}: {exc}")
+
+    def _controls(self) -> tuple:
+        """The own controls (knobs) of the pedal a CC's set_parameter reaches: the program's first neural pedal's."""
+        pedals = self._program.pedals if self._program is not None else []
+        return pedals[0].model_parameters if pedals else ()
+
+    def _check_midi_map(self) -> None:
+        """Say what the map asks of the playing pedal that it cannot do (once, until that changes)."""
+        pedals = self._program.pedals if self._program is not None else []
+        name = pedals[0].preset.name if pedals else "the program"
+        problems = self.midi_map.problems_with(self._controls(), name)
+        if problems != self._midi_problems and self.state.running:
+            for problem in problems:
+                self._error(f"MIDI: {problem}")
+        self._midi_problems = problems
 
     def _housekeeping(self) -> None:
         errors = list(self.signal_path.errors)
@@ -279,6 +305,7 @@ class _Engine:
         self.signal_path.load(program)
         self._program = program
         self._update(program_name=name, chain_dict=chain_dict, slot=slot, loading=True)
+        self._check_midi_map()
 
     def _after_a_callback(self) -> None:
         """Return right after the next callback ends: the main thread's longest GIL-free stretch."""
@@ -321,6 +348,10 @@ class _Engine:
 
     def toggle_bypass(self) -> None:
         self.set_bypass(not self.state.bypassed)
+
+    def set_levels(self, input_gain_db: float, output_gain_db: float) -> None:
+        self.signal_path.set_levels(input_gain_db, output_gain_db)
+        self._update(input_gain_db=input_gain_db, output_gain_db=output_gain_db)
 
     def set_parameter(self, name: str, value, effect: int | None = None) -> None:
         if self._program is None:
@@ -378,3 +409,4 @@ class _Engine:
     def set_midi_map(self, data: dict) -> None:
         self.midi_map = MidiMap.from_dict(data)
         self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
+        self._check_midi_map()

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pedalboard
 
-from ..chain import Chain, settable_parameters
-from ..pedal import NeuralPedal, check_parameter
+from ..chain import Chain, chain_plugins, settable_parameters
+from ..pedal import NeuralPedal
 from ..preset import Preset, load_preset
 
 
@@ -32,32 +32,38 @@ def chain_name(chain: Chain) -> str:
 @dataclass(frozen=True)
 class ProgramSource:
     """A program on its way to the engine process: its chain as `Chain.to_dict()`, its display
-    name, and the presets its neural pedals play, read and checked in the sending process (by
-    their "preset" references), so that the engine process reads no file."""
+    name, the presets its neural pedals play, read and checked in the sending process (by their
+    "preset" references), so that the engine process reads no file, and the real paths of the
+    native plugins it may load: those the sending process loaded, with consent (see `of`)."""
 
     name: str
     chain_dict: dict
     presets: dict[str, Preset]
     source: str = ""  # the preset name or path a slot was made from
+    plugins: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, chain: Chain, name: str | None = None) -> ProgramSource:
+        """The program of a chain loaded in this process: its plugins, loaded already, were
+        consented to here, so the engine process may load them again."""
         chain_dict = chain.to_dict()
         presets = {
             entry["preset"]: effect.preset
             for entry, effect in zip(chain_dict["effects"], chain, strict=True)
             if isinstance(effect, NeuralPedal)
         }
-        return cls(name or chain_name(chain), chain_dict, presets)
+        plugins = tuple(map(str, chain_plugins(chain_dict)))
+        return cls(name or chain_name(chain), chain_dict, presets, plugins=plugins)
 
     @classmethod
-    def of_preset(cls, name_or_path: str | Path) -> ProgramSource:
-        """A program playing one preset (a name or a path)."""
+    def of_preset(cls, name_or_path: str | Path, **parameters: float) -> ProgramSource:
+        """A program playing one preset (a name or a path), with its parameters (e.g. drive=7)."""
         preset = load_preset(name_or_path)
-        return dataclasses.replace(cls.of(Chain([NeuralPedal(preset)]), preset.name), source=str(name_or_path))
+        chain = Chain([NeuralPedal(preset, **parameters)])
+        return dataclasses.replace(cls.of(chain, preset.name), source=str(name_or_path))
 
     def chain(self) -> Chain:
-        return Chain.from_dict(self.chain_dict, source=self.name, presets=self.presets)
+        return Chain.from_dict(self.chain_dict, source=self.name, presets=self.presets, allow_plugins=self.plugins)
 
 
 class LiveProgram:
@@ -121,7 +127,7 @@ class LiveProgram:
 
     @property
     def non_finite_blocks(self) -> int:
-        return sum(pedal.non_finite_blocks for pedal in self.pedals)
+        return self.chain.non_finite_blocks
 
     def process(self, x: np.ndarray, out: np.ndarray) -> None:
         """Process one mono block x (n,) into out (n,)."""
@@ -141,7 +147,7 @@ class LiveProgram:
             raise ValueError(f"the program {self.name!r} has no effect {effect!r} (it has {len(self.chain)})")
         target = self.chain[index]
         if isinstance(target, NeuralPedal):
-            return index, check_parameter(name, value)
+            return index, target.check_parameter(name, value)
         if isinstance(target, pedalboard.ExternalPlugin):  # VST3/AU: raw values 0..1, as in chain files
             if name not in target.parameters:
                 raise ValueError(f"effect {index} ({target.name}) has no parameter {name!r}")

@@ -11,6 +11,9 @@ from typing import Protocol
 
 import numpy as np
 
+MAX_RECEPTIVE_FIELD = 1 << 18
+"""The longest memory a model file may claim, in samples (5.5 s at 48 kHz: a pedal's is milliseconds)."""
+
 
 @dataclass(frozen=True)
 class ModelParameter:
@@ -21,6 +24,8 @@ class ModelParameter:
         minimum, maximum, default: its range and starting value.
         unit: what the values mean ("" for a 0-1 position).
         description: one line for a user.
+        glides: whether a host moves it smoothly to a new value (a knob), or sets it at once (a
+            choice, such as a size, which the model crossfades itself).
     """
 
     name: str
@@ -29,6 +34,7 @@ class ModelParameter:
     default: float
     unit: str = ""
     description: str = ""
+    glides: bool = True
 
 
 class ModelStream(Protocol):
@@ -47,8 +53,9 @@ class ModelStream(Protocol):
         """The next block: x float32 (n,) → float32 (n,), written into `out` when given."""
 
     def set_parameter(self, name: str, value: float) -> None:
-        """Change one of the model's `parameters` (checked by the caller); the change glides in
-        from the next sample, without a click."""
+        """Change one of the model's `parameters` (checked by the caller), without a click: the
+        next block moves it there smoothly (a caller glides it over several blocks by setting
+        each block's end value)."""
 
 
 class Model(Protocol):

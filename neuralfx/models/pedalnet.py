@@ -11,6 +11,16 @@ The first layer reads the 1-channel input directly (h_0 = x, as in the seed) and
 broadcasts x onto the C channels. A 1×1 input conv would only add a per-channel scale to that
 broadcast, so the seed's cheaper form is kept. The last layer has no residual: nothing reads it.
 The network is causal and sees silence before t = 0.
+
+A network with knobs (the dials of the pedal it models) takes their positions, scaled to 0..1 as
+k, through a small conditioning network that sets each layer's pre-activation (FiLM):
+
+    e = tanh(H · k + h_bias)                                        (conditioning width W)
+    [g_0 … g_{L−1}, s_0 … s_{L−1}] = O · e + o_bias                   (per layer, 2C each)
+    z_i ← (1 + g_i) ⊙ z_i + s_i                                       ("film"; "bias" has only s_i)
+
+While the knobs stand still, g and s depend on nothing else, so a streaming engine folds them into
+each layer's conv weights and bias: the knobs cost nothing then.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .base import ModelParameter
 from .pedalnet_stream import PedalNetStream, fold
 
 ARCHITECTURE = "pedalnet_wavenet"
@@ -34,6 +45,44 @@ def _pedalnet_dilations() -> tuple[int, ...]:
     return tuple(2**i for i in range(8)) * 3
 
 
+CONDITIONINGS = ("film", "bias")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A dial of the modelled pedal that the network takes as an input.
+
+    Attributes:
+        name: after pedalboard's conventions ("drive", "tone").
+        minimum, maximum, default: the dial's range and its default, on the pedal's own scale.
+        unit: "" for a dial position (0-10), else the unit of the values.
+        trained: the positions captured for training (the grid).
+    """
+
+    name: str
+    minimum: float
+    maximum: float
+    default: float
+    unit: str = ""
+    trained: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "trained", tuple(float(v) for v in self.trained))
+        if not (isinstance(self.name, str) and self.name.isidentifier()):
+            raise ValueError(f"a knob's name must be an identifier such as 'drive', got {self.name!r}")
+        for value in (self.minimum, self.maximum, self.default, *self.trained):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"knob {self.name!r}: its range and positions must be finite numbers")
+        if not self.minimum < self.maximum or not self.minimum <= self.default <= self.maximum:
+            raise ValueError(f"knob {self.name!r}: needs minimum < maximum and the default between them")
+        for name in ("minimum", "maximum", "default"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
+    def scaled(self, value: float) -> float:
+        """The position as the network sees it: 0 at the minimum, 1 at the maximum."""
+        return (value - self.minimum) / (self.maximum - self.minimum)
+
+
 @dataclass(frozen=True)
 class PedalNetConfig:
     """Size of a PedalNet WaveNet. The default is the seed's 24 layers × 16 channels, kernel 3."""
@@ -41,9 +90,19 @@ class PedalNetConfig:
     channels: int = 16
     kernel_size: int = 3
     dilations: tuple[int, ...] = field(default_factory=_pedalnet_dilations)
+    knobs: tuple[Knob, ...] = ()
+    conditioning: str = "film"
+    conditioning_width: int = 16
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dilations", tuple(self.dilations))
+        object.__setattr__(self, "knobs", tuple(k if isinstance(k, Knob) else Knob(**k) for k in self.knobs))
+        if len({k.name for k in self.knobs}) != len(self.knobs):
+            raise ValueError(f"knob names must differ, got {[k.name for k in self.knobs]}")
+        if self.conditioning not in CONDITIONINGS:
+            raise ValueError(f"conditioning must be one of {', '.join(CONDITIONINGS)}, got {self.conditioning!r}")
+        if not _is_positive_int(self.conditioning_width):
+            raise ValueError(f"conditioning_width must be a positive integer, got {self.conditioning_width!r}")
         if not _is_positive_int(self.channels):
             raise ValueError(f"channels must be a positive integer, got {self.channels!r}")
         if not _is_positive_int(self.kernel_size):
@@ -76,7 +135,18 @@ class PedalNetConfig:
                 shapes[f"layers.{i}.residual.bias"] = (c,)
         shapes["mix.weight"] = (c * self.num_layers,)
         shapes["mix.bias"] = (1,)
+        if self.knobs:
+            width, outputs = self.conditioning_width, self.num_layers * self.modulations_per_layer
+            shapes["conditioning.hidden.weight"] = (width, len(self.knobs))
+            shapes["conditioning.hidden.bias"] = (width,)
+            shapes["conditioning.output.weight"] = (outputs, width)
+            shapes["conditioning.output.bias"] = (outputs,)
         return shapes
+
+    @property
+    def modulations_per_layer(self) -> int:
+        """Conditioning outputs per layer: gains and shifts (film) or shifts (bias) of its 2C rows."""
+        return (4 if self.conditioning == "film" else 2) * self.channels
 
     def num_parameters(self) -> int:
         return sum(math.prod(shape) for shape in self.weight_shapes().values())
@@ -87,22 +157,45 @@ class PedalNetConfig:
         convs = sum(2 * c * k * self.layer_inputs(i) for i in range(self.num_layers))
         return convs + (self.num_layers - 1) * c * c + self.num_layers * c
 
+    def describe(self) -> dict:
+        """What a report or `neuralfx presets` says of a model of this config."""
+        return {
+            "architecture": ARCHITECTURE,
+            "config": self.to_dict(),
+            "parameters": self.num_parameters(),
+            "receptive_field": self.receptive_field,
+            "multiply_adds_per_sample": self.multiply_adds(),
+            **({"knobs": [knob.name for knob in self.knobs]} if self.knobs else {}),
+        }
+
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["dilations"] = list(self.dilations)
+        """JSON-ready; a network without knobs is written as before knobs existed."""
+        d = {"channels": self.channels, "kernel_size": self.kernel_size, "dilations": list(self.dilations)}
+        if self.knobs:
+            knobs = [asdict(k) | {"trained": list(k.trained)} for k in self.knobs]
+            d |= {"knobs": knobs, "conditioning": self.conditioning, "conditioning_width": self.conditioning_width}
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> PedalNetConfig:
-        unknown = set(d) - {"channels", "kernel_size", "dilations"}
+        required, optional = {"channels", "kernel_size", "dilations"}, {"knobs", "conditioning", "conditioning_width"}
+        unknown = set(d) - required - optional
         if unknown:
             raise ValueError(f"unknown config fields {sorted(unknown)}")
-        missing = {"channels", "kernel_size", "dilations"} - set(d)
+        missing = required - set(d)
         if missing:
             raise ValueError(f"missing config fields {sorted(missing)}")
-        if not isinstance(d["dilations"], (list, tuple)):
+        if not isinstance(d["dilations"], list | tuple):
             raise ValueError(f"dilations must be a list, got {d['dilations']!r}")
-        return cls(channels=d["channels"], kernel_size=d["kernel_size"], dilations=tuple(d["dilations"]))
+        knobs = d.get("knobs", [])
+        if not (isinstance(knobs, list) and all(isinstance(k, dict) for k in knobs)):
+            raise ValueError("knobs must be a list of objects (name, minimum, maximum, default, unit, trained)")
+        try:
+            knobs = tuple(Knob(**k) for k in knobs)
+        except TypeError as exc:
+            raise ValueError(f"a knob has unknown or missing fields ({exc})") from None
+        extra = {key: d[key] for key in ("conditioning", "conditioning_width") if key in d}
+        return cls(d["channels"], d["kernel_size"], tuple(d["dilations"]), knobs, **extra)
 
 
 class PedalNetModel:
@@ -120,24 +213,37 @@ class PedalNetModel:
         self.settle_samples = self.memory_samples
         self.num_parameters = config.num_parameters()
         self.multiply_adds = config.multiply_adds()
-        self.parameters = ()
+        self.parameters = tuple(
+            ModelParameter(k.name, k.minimum, k.maximum, k.default, k.unit, f"the pedal's {k.name} dial")
+            for k in config.knobs
+        )
 
     @functools.cached_property
     def folded(self) -> tuple[list, list, np.ndarray]:
         """The weights in the streaming engine's layout: made once, shared by every stream."""
         return fold(self.config, self.weights)
 
+    def modulation(self, knob_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each layer's conditioning at these knob positions (the pedal's scale, in config order),
+        in the streaming engine's row order [gate; filter]: (gains (L, 2C), shifts (L, 2C)), the
+        gate's shift halved as the engine's gate rows are (see pedalnet_stream)."""
+        config, w = self.config, self.weights
+        c, layers = config.channels, config.num_layers
+        k = np.array([knob.scaled(v) for knob, v in zip(config.knobs, knob_values, strict=True)])
+        e = np.tanh(w["conditioning.hidden.weight"].astype(np.float64) @ k + w["conditioning.hidden.bias"])
+        out = w["conditioning.output.weight"].astype(np.float64) @ e + w["conditioning.output.bias"]
+        out = out.reshape(layers, -1)
+        gains = 1.0 + out[:, : 2 * c] if config.conditioning == "film" else np.ones((layers, 2 * c))
+        shifts = out[:, -2 * c :]
+        engine_rows = np.r_[c : 2 * c, 0:c]  # torch's [filter; gate] → the engine's [gate; filter]
+        shifts = shifts[:, engine_rows] * np.r_[np.full(c, 0.5), np.ones(c)]
+        return gains[:, engine_rows].astype(np.float32), shifts.astype(np.float32)
+
     def stream(self, settle: bool = True) -> PedalNetStream:
         return PedalNetStream(self, settle=settle)
 
     def describe(self) -> dict:
-        return {
-            "architecture": ARCHITECTURE,
-            "config": self.config.to_dict(),
-            "parameters": self.num_parameters,
-            "receptive_field": self.config.receptive_field,
-            "multiply_adds_per_sample": self.multiply_adds,
-        }
+        return self.config.describe()
 
 
 def validate_weights(config: PedalNetConfig, weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -15,6 +15,12 @@ minimises calls per layer; at large blocks it is BLAS, so it avoids wasted multi
      next layer's history (the last layer has none).
 - The 1×1 mix over every layer's output is one batched matmul and one sum per block.
 - The calls and their array views are planned once per (position, block size) and cached.
+
+Knobs: while they stand still their conditioning is folded into each layer's conv matrix (made
+again when a knob has moved), so they cost nothing. A block after a knob was set moves it there
+linearly across the block: the conv runs with the plain matrices and two more calls per layer
+apply gains and shifts interpolated sample by sample between their values at each chunk's ends,
+so a knob sweep is smooth, without zipper noise.
 """
 
 from __future__ import annotations
@@ -28,8 +34,28 @@ if TYPE_CHECKING:
     from .pedalnet import PedalNetConfig, PedalNetModel
 
 _MAX_PLANS = 1024
+CHUNK_SIZE = 128
+ROOM_CHUNKS = 8
 
 Plan = list[tuple[Callable, tuple]]
+
+
+def _layout(config: PedalNetConfig, chunk_size: int, room_chunks: int) -> tuple[int, int, int]:
+    """(lookback, history length, operand rows) of a stream: samples of history each layer reads
+    behind the write position, samples of history kept, rows of each layer's operand."""
+    c, k = config.channels, config.kernel_size
+    lookback = (k - 1) * max(config.dilations)
+    return lookback, 2 * lookback + room_chunks * chunk_size, k * c + 1 + 2 * c
+
+
+def stream_bytes(config: PedalNetConfig, chunk_size: int = CHUNK_SIZE, room_chunks: int = ROOM_CHUNKS) -> int:
+    """The memory one stream of `config` holds, in bytes: its layers' history, the rewind scratch,
+    and one chunk's work arrays (3.8 MB for the 24×16 model). Exact integers, however large the
+    config: this sizes a config before anything is allocated for it."""
+    lookback, length, rows = _layout(config, chunk_size, room_chunks)
+    layers, c = config.num_layers, config.channels
+    floats = layers * c * (length + lookback) + layers * (rows + 1) * chunk_size + chunk_size
+    return 4 * floats
 
 
 class PedalNetStream:
@@ -45,7 +71,9 @@ class PedalNetStream:
         settle: settle into silence now (see `reset`); False leaves that to the caller.
     """
 
-    def __init__(self, model: PedalNetModel, chunk_size: int = 128, room_chunks: int = 8, settle: bool = True) -> None:
+    def __init__(
+        self, model: PedalNetModel, chunk_size: int = CHUNK_SIZE, room_chunks: int = ROOM_CHUNKS, settle: bool = True
+    ) -> None:
         if chunk_size < 1 or room_chunks < 1:
             raise ValueError("chunk_size and room_chunks must be positive")
         config = self.config = model.config
@@ -54,10 +82,16 @@ class PedalNetStream:
         # Operand rows per layer: [taps (K·C); 1; u·v (C); u (C)]. The first layer's K
         # one-channel taps sit just above the ones row, so every layer shares one layout.
         self._ones_row = k * c
-        self._rows = k * c + 1 + 2 * c
-        self._conv, self._residual, self._mix = model.folded
-        self._lookback = (k - 1) * max(config.dilations)
-        self._length = 2 * self._lookback + room_chunks * chunk_size
+        self._model = model
+        self._base_conv, self._residual, self._mix = model.folded
+        self._conv = [conv.copy() for conv in self._base_conv] if config.knobs else self._base_conv
+        self._knob_names = [knob.name for knob in config.knobs]
+        self._knobs = np.array([knob.default for knob in config.knobs], np.float64)  # where the knobs stand
+        self._knob_targets = self._knobs.copy()  # where the next block takes them
+        self._knobs_set = False  # whether set_parameter ran since the last block
+        self._modulation = model.modulation(self._knobs) if config.knobs else None  # at self._knobs
+        self._fold_knobs()
+        self._lookback, self._length, self._rows = _layout(config, chunk_size, room_chunks)
         self._history = np.zeros((config.num_layers, c, self._length), np.float32)
         self._rewind = np.empty((config.num_layers, c, self._lookback), np.float32)
         self._buffers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -80,6 +114,10 @@ class PedalNetStream:
         """
         self._history.fill(0.0)
         self._position = self._lookback
+        if self._knobs_set:
+            self._knobs_set = False
+            self._knobs[:] = self._knob_targets
+            self._fold_knobs()
         if not settle:
             return
         # Zero history is not the network's response to silence (biases make that non-zero).
@@ -90,6 +128,12 @@ class PedalNetStream:
             n = min(remaining, self.chunk_size)
             self._process_chunk(self._silence[:n], sink[:n])
             remaining -= n
+
+    def set_parameter(self, name: str, value: float) -> None:
+        """Turn a knob (checked by the caller): the next block moves it there, linearly across
+        the block. A caller glides a knob over several blocks by setting each block's end."""
+        self._knob_targets[self._knob_names.index(name)] = value
+        self._knobs_set = True
 
     def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Process the next block of the stream.
@@ -102,12 +146,21 @@ class PedalNetStream:
         """
         if out is None:
             out = np.empty(x.shape[0], np.float32)
-        for start in range(0, x.shape[0], self.chunk_size):
-            stop = min(start + self.chunk_size, x.shape[0])
-            self._process_chunk(x[start:stop], out[start:stop])
+        n = x.shape[0]
+        start_knobs = None
+        if self._knobs_set and n:
+            self._knobs_set = False
+            start_knobs = self._knobs.copy()
+        for start in range(0, n, self.chunk_size):
+            stop = min(start + self.chunk_size, n)
+            if start_knobs is not None:  # the knobs' positions at this chunk's end
+                np.add(start_knobs, (self._knob_targets - start_knobs) * (stop / n), out=self._knobs)
+            self._process_chunk(x[start:stop], out[start:stop], gliding=start_knobs is not None)
+        if start_knobs is not None:
+            self._fold_knobs()  # standing still again
         return out
 
-    def _process_chunk(self, x: np.ndarray, out: np.ndarray) -> None:
+    def _process_chunk(self, x: np.ndarray, out: np.ndarray, gliding: bool = False) -> None:
         n = x.shape[0]
         if self._position + n > self._length:
             keep = self._lookback
@@ -117,16 +170,37 @@ class PedalNetStream:
             self._position = keep
         p = self._position
         self._history[0, 0, p : p + n] = x
-        plan = self._plans.get((p, n))
+        if gliding:
+            self._glide_to_knobs(n)
+        plan = self._plans.get((p, n, gliding))
         if plan is None:
             if len(self._plans) >= _MAX_PLANS:
                 self._plans.clear()
                 self._buffers.clear()
-            plan = self._plans[(p, n)] = self._make_plan(p, n)
+            plan = self._plans[(p, n, gliding)] = self._make_plan(p, n, gliding)
         for fn, args in plan:
             fn(*args)
         out[:] = self._buffers[n][2][0]
         self._position = p + n
+
+    def _fold_knobs(self) -> None:
+        """Fold the conditioning at the knobs' positions into the conv matrices."""
+        if self._modulation is None:
+            return
+        self._modulation = gains, shifts = self._model.modulation(self._knobs)
+        for base, conv, gain, shift in zip(self._base_conv, self._conv, gains, shifts, strict=True):
+            np.multiply(base, gain[:, None], out=conv)
+            conv[:, -1] += shift
+
+    def _glide_to_knobs(self, n: int) -> None:
+        """The gains and shifts for the next n samples (`_glide_buffers(n)`), moving linearly from
+        the last chunk's end to where the knobs stand now."""
+        before_gains, before_shifts = self._modulation
+        self._modulation = gains, shifts = self._model.modulation(self._knobs)
+        ramp, sample_gains, sample_shifts = self._glide_buffers(n)
+        for now, before, per_sample in ((gains, before_gains, sample_gains), (shifts, before_shifts, sample_shifts)):
+            np.multiply((now - before)[:, :, None], ramp, out=per_sample)
+            per_sample += before[:, :, None]
 
     def _buffers_for(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Contiguous work arrays for n-sample blocks: operands (L, rows, n), per-layer mix
@@ -140,9 +214,21 @@ class PedalNetStream:
             buffers = self._buffers[n] = (operands, mix_terms, np.zeros((1, n), np.float32))
         return buffers
 
-    def _make_plan(self, p: int, n: int) -> Plan:
+    def _glide_buffers(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For n-sample chunks while a knob glides: the ramp (1/n … 1) and per-sample gains and
+        shifts (L, 2C, n)."""
+        buffers = self._buffers.get(-n)
+        if buffers is None:
+            shape = (self.config.num_layers, 2 * self.config.channels, n)
+            ramp = (np.arange(1, n + 1) / n).astype(np.float32)
+            buffers = self._buffers[-n] = (ramp, np.empty(shape, np.float32), np.empty(shape, np.float32))
+        return buffers
+
+    def _make_plan(self, p: int, n: int, gliding: bool = False) -> Plan:
         c, k = self.config.channels, self.config.kernel_size
         operands, mix_terms, y = self._buffers_for(n)
+        if gliding:
+            _, sample_gains, sample_shifts = self._glide_buffers(n)
         item = self._history.itemsize
         top = self._ones_row
         plan: Plan = []
@@ -162,10 +248,12 @@ class PedalNetStream:
             uv, u = z[:c], z[c:]
             plan += [
                 (np.copyto, (operand[first:top].reshape(k, channels, n), taps)),
-                (np.dot, (self._conv[i], operand[first : top + 1], z)),  # less call overhead than matmul
-                (np.tanh, (z, z)),
-                (np.multiply, (u, uv, uv)),
+                # np.dot: less call overhead than matmul
+                (np.dot, ((self._base_conv if gliding else self._conv)[i], operand[first : top + 1], z)),
             ]
+            if gliding:
+                plan += [(np.multiply, (z, sample_gains[i], z)), (np.add, (z, sample_shifts[i], z))]
+            plan += [(np.tanh, (z, z)), (np.multiply, (u, uv, uv))]
             if i + 1 < self.config.num_layers:
                 h = operand[top - channels :]  # [h; 1; u·v; u]
                 plan.append((np.matmul, (self._residual[i], h, self._history[i + 1][:, p : p + n])))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from ..fileio import atomic_write_text, is_temporary
+from ..fileio import atomic_write_text, check_replaceable, is_temporary
 from .options import (
     EffectSource,
     UsageError,
@@ -99,9 +99,14 @@ def _check_folders(in_dir: Path, out_dir: Path) -> tuple[Path, Path]:
 
 
 def _scan(in_root: Path, out_root: Path) -> Iterator[Path]:
-    """Audio files under in_root, sorted; hidden names, and out_root when inside in_root, left out."""
+    """Audio files under in_root, sorted. Left out: hidden names, out_root when inside in_root, and
+    the OUT_DIRs of earlier batches (folders holding a batch lock file): outputs are never inputs."""
     for folder, dirs, files in os.walk(in_root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(folder, d) != out_root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and Path(folder, d) != out_root and not Path(folder, d, _LOCK_NAME).exists()
+        )
         for name in sorted(files):
             path = Path(folder, name)
             if not name.startswith(".") and path.suffix.lower() in AUDIO_SUFFIXES and path.is_file():
@@ -155,15 +160,15 @@ def _is_complete(output: Path, marker: str) -> bool:
 @usage_errors("batch")
 def _batch(args: argparse.Namespace) -> int:
     in_root, out_root = _check_folders(args.in_dir, args.out_dir)
-    if args.report and not args.report.parent.is_dir():
-        raise UsageError(f"--report: {args.report.parent}: no such folder")
+    if args.report:
+        _check_report(args.report)
     settings = render_settings(args)
-    source, _, fingerprint = effect_from_args(args)
+    source, _, fingerprint = effect_from_args(args, load=not args.dry_run)  # a dry run runs no plugin code
     started = time.perf_counter()
     # Joined within a tolerance, an output is not the exact render: it carries its own id.
     identity = fingerprint if args.tolerance is None else f"{fingerprint} tolerance {args.tolerance!r}"
     plan = _plan(in_root, out_root, settings, identity, args.force)
-    splitter = Splitter(source.load, settings, args.segment_seconds, args.tolerance)
+    splitter = Splitter(source, settings, args.segment_seconds, args.tolerance)
     split = args.scheduler is not None or args.jobs > 1  # one worker gains nothing from segments
     jobs = [FileJob(o, splitter.split(o.source) if split else Split()) for o in plan if o.status == "todo"]
     if args.dry_run:
@@ -184,8 +189,7 @@ def _batch(args: argparse.Namespace) -> int:
         _remove_temporaries(out_root)  # left by workers killed mid-task
     elapsed = time.perf_counter() - started
     code = 130 if interrupted else 1 if any(o.status == "failed" for o in plan) else 0
-    print_summary(plan, elapsed)
-    if args.report:
+    if args.report:  # before the summary: a closed stdout (`| head`) must not lose it
         report = {
             "command": "batch",
             "in_dir": str(in_root),
@@ -201,6 +205,7 @@ def _batch(args: argparse.Namespace) -> int:
             "exit_code": code,
         }
         atomic_write_text(args.report, json.dumps(report, indent=2) + "\n")
+    print_summary(plan, elapsed)
     if interrupted:
         print("neuralfx batch: interrupted; run it again to finish", file=sys.stderr)
     return code
@@ -214,6 +219,15 @@ def _executor(args: argparse.Namespace, source: EffectSource, fingerprint: str, 
     except ImportError as exc:
         raise UsageError(f"--scheduler needs Dask: pip install 'neuralfx[cluster]' ({exc})") from None
     return DaskCluster(args.scheduler, source, fingerprint, settings)
+
+
+def _check_report(report: Path) -> None:
+    if not report.parent.is_dir():
+        raise UsageError(f"--report: {report.parent}: no such folder")
+    try:
+        check_replaceable(report)
+    except ValueError as exc:
+        raise UsageError(f"--report: {exc}") from None
 
 
 @contextlib.contextmanager

@@ -73,11 +73,11 @@ def run_on_worker(
     effects = _local.__dict__.setdefault("effects", {})
     if (source, effect_fingerprint) not in effects:
         try:
-            effect = source.load()
-            found = fingerprint(source, effect)
+            same = fingerprint(source) == effect_fingerprint  # checked before anything is loaded
+            effect = source.load() if same else None  # with the consented plugins and the --set values
         except Exception as exc:
             return "failed", f"a Dask worker cannot load {source.path}: {type(exc).__name__}: {exc}", 0.0
-        if found != effect_fingerprint:
+        if not same:
             return "failed", f"a Dask worker's copy of {source.path} (or a preset it uses) differs from this one", 0.0
         effects[(source, effect_fingerprint)] = effect
     return run_task(task, effects[(source, effect_fingerprint)], settings)

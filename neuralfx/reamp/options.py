@@ -8,17 +8,20 @@ import hashlib
 import json
 import math
 import os
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import soundfile as sf
 
-from ..chain import Chain
+from ..audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from ..chain import Chain, chain_plugins, chain_presets, read_chain_file
+from ..console import add_set_option, print_error
+from ..fileio import read_capped
 from ..pedal import NeuralPedal
-from ..preset import PresetError, load_preset, preset_path
-from .render import FORMAT_SUFFIXES, RenderSettings
+from ..plugins import check_consent
+from ..preset import MAX_PRESET_BYTES, PresetError, load_preset, preset_path
+from .render import FORMAT_SUFFIXES, MAX_TAIL_S, RenderSettings, WriteError
 
 FORMATS = {name.lower(): name for name in FORMAT_SUFFIXES}  # --format wav → "WAV"
 _MARKER_PREFIX = "neuralfx render "
@@ -31,44 +34,87 @@ class UsageError(Exception):
 # --- the effect ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EffectSource:
-    """Where the effect comes from; workers load it from here once each."""
+    """Where the effect comes from; workers load it from here once each. `plugins`: the real
+    paths of the chain's plugins that were consented to (see `neuralfx.plugins`)."""
 
     kind: str  # "preset" or "chain"
     path: Path
+    plugins: tuple[str, ...] = ()  # the native plugins the command consented to
+    parameters: tuple[tuple[str, float | str], ...] = ()  # --set NAME=VALUE, in order
 
     def load(self) -> Any:
-        return NeuralPedal(load_preset(self.path)) if self.kind == "preset" else Chain.load(self.path)
-
-
-def effect_from_args(args: argparse.Namespace) -> tuple[EffectSource, Any, str]:
-    """(source, the loaded effect, a fingerprint of every file it is made of)."""
-    try:
-        if args.preset:
-            source = EffectSource("preset", preset_path(args.preset).resolve())
+        if self.kind == "preset":
+            effect = NeuralPedal(load_preset(self.path))
         else:
-            source = EffectSource("chain", Path(args.chain).resolve())
-        effect = source.load()
-    except (PresetError, ValueError, OSError) as exc:
+            effect = Chain.load(self.path, allow_plugins=self.plugins)
+        for name, value in self.parameters:
+            effect.set_parameter(name, value)
+        return effect
+
+
+def effect_from_args(args: argparse.Namespace, load: bool = True) -> tuple[EffectSource, Any, str]:
+    """(source, the loaded effect, its `fingerprint`).
+
+    A chain's plugins must be trusted or allowed (--allow-plugins). With load=False (a dry run)
+    they are checked but not loaded, so no plugin code runs, and the effect is None.
+    """
+    try:
+        parameters = tuple(args.set)
+        if args.preset:
+            source = EffectSource("preset", preset_path(args.preset).resolve(), parameters=parameters)
+            effect = source.load()
+        else:
+            source, effect = _chain(Path(args.chain), args.allow_plugins, parameters, load)
+        return source, effect, fingerprint(source)
+    except (PresetError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    return source, effect, fingerprint(source, effect)
+    except OSError as exc:
+        raise UsageError(f"{exc.filename or args.chain or args.preset}: cannot read it ({exc.strerror})") from None
 
 
-def fingerprint(source: EffectSource, effect: Any) -> str:
-    """A sha256 over every file `effect`, loaded from `source`, is made of."""
+def _chain(path: Path, allow_plugins: bool, parameters: tuple, load: bool) -> tuple[EffectSource, Any]:
+    chain_dict = read_chain_file(path)
+    base, name = path.resolve().parent, str(path)
+    plugins = chain_plugins(chain_dict, base, name)
+    check_consent(plugins, allow_plugins, name)
+    source = EffectSource("chain", path.resolve(), tuple(map(str, plugins)), parameters)
+    if load:
+        return source, source.load()
+    for preset in chain_presets(chain_dict, base, name):
+        load_preset(preset)  # presets are data: a dry run checks them too
+    return source, None
+
+
+def fingerprint(source: EffectSource) -> str:
+    """A sha256 over what the effect is made of: its kind, its --set parameters and its files (the
+    preset, or the chain file and its presets). Raises OSError or ValueError."""
     digest = hashlib.sha256(source.kind.encode())
-    digest.update(source.path.read_bytes())
-    for pedal in effect if isinstance(effect, Chain) else []:
-        if isinstance(pedal, NeuralPedal):
-            digest.update(pedal.preset.path.read_bytes())
+    if source.parameters:
+        digest.update(repr(source.parameters).encode())
+    files = [source.path]
+    if source.kind == "chain":
+        files += chain_presets(read_chain_file(source.path), source.path.parent, str(source.path))
+    for file in files:
+        digest.update(read_capped(file, MAX_PRESET_BYTES, "an effect's file"))
     return digest.hexdigest()
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     effect = parser.add_mutually_exclusive_group(required=True)
-    effect.add_argument("--preset", metavar="NAME|PATH", help="a preset name or .nfx file")
+    effect.add_argument("--preset", metavar="NAME|PATH", help="a preset name, or a .nfx or .nam file")
     effect.add_argument("--chain", metavar="CHAIN.json", help="a chain file (see neuralfx.Chain.save)")
+    add_set_option(parser)
     parser.add_argument(
-        "--tail", type=non_negative_float, default=0.0, metavar="SECONDS", help="ring-out appended after the input"
+        "--allow-plugins",
+        action="store_true",
+        help="let the chain load native (VST3) plugins that are not trusted: their code runs with your rights",
+    )
+    parser.add_argument(
+        "--tail",
+        type=tail_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help=f"ring-out appended after the input (at most {MAX_TAIL_S:g})",
     )
     parser.add_argument(
         "--normalize-db",
@@ -81,7 +127,10 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         "--subtype", type=str.upper, help="output subtype, e.g. PCM_16, PCM_24, FLOAT (default: input's)"
     )
     parser.add_argument(
-        "--sample-rate", type=positive_int, metavar="HZ", help="output sample rate (default: the input's)"
+        "--sample-rate",
+        type=sample_rate,
+        metavar="HZ",
+        help=f"output sample rate, {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} (default: the input's)",
     )
 
 
@@ -99,10 +148,19 @@ def positive_float(text: str) -> float:
     return value
 
 
-def non_negative_float(text: str) -> float:
+def tail_seconds(text: str) -> float:
     value = float(text)
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a number ≥ 0, got {text}")
+    if not (math.isfinite(value) and 0 <= value <= MAX_TAIL_S):
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds from 0 to {MAX_TAIL_S:g} (reverbs and delays ring out within it), got {text}"
+        )
+    return value
+
+
+def sample_rate(text: str) -> int:
+    value = int(text)
+    if not MIN_SAMPLE_RATE <= value <= MAX_SAMPLE_RATE:
+        raise argparse.ArgumentTypeError(f"must be a rate from {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz, got {text}")
     return value
 
 
@@ -129,7 +187,7 @@ def usage_errors(command: str):
             try:
                 return handler(args)
             except UsageError as exc:
-                print(f"neuralfx {command}: error: {exc}", file=sys.stderr)
+                print_error(command, exc)
                 return 2
 
         return run
@@ -139,11 +197,11 @@ def usage_errors(command: str):
 
 def explain(path: Path, exc: BaseException) -> str:
     """A specific message for a file that failed."""
-    if isinstance(exc, ValueError):
+    if isinstance(exc, ValueError | WriteError):
         return str(exc)
     if isinstance(exc, OSError):
         return f"{exc.strerror or exc} ({exc.filename or path})"
-    if not isinstance(exc, RuntimeError):  # soundfile's errors are RuntimeErrors; anything else is the effect's
+    if not isinstance(exc, sf.LibsndfileError):  # soundfile's reading errors; anything else is the effect's
         return f"{type(exc).__name__}: {exc}"
     message = str(exc).replace(f"Error opening {str(path)!r}: ", "")
     try:

@@ -25,6 +25,7 @@ class Outcome:
     frames: int | None = None
     latency_samples: int | None = None
     clipped_samples: int = 0
+    non_finite_samples: int = 0  # NaN/Inf samples of the input, replaced by silence
     loudness_lufs: float | None = None
     gain_db: float | None = None
     elapsed_s: float | None = None
@@ -43,6 +44,7 @@ class Outcome:
         self.frames = result.output_frames
         self.latency_samples = result.latency_samples
         self.clipped_samples = result.clipped_samples
+        self.non_finite_samples = result.non_finite_samples
         self.loudness_lufs = result.loudness_lufs
         self.gain_db = result.gain_db
         self.elapsed_s = elapsed_s
@@ -56,6 +58,8 @@ class Outcome:
             text = f"{self.sample_rate} Hz, {self.channels} ch, {self.format} {self.subtype}"
             if self.clipped_samples:
                 text += f", {self.clipped_samples} samples clipped"
+            if self.non_finite_samples:
+                text += f", {self.non_finite_samples} NaN/Inf input samples silenced"
             if self.gain_db is not None:
                 text += f", {self.loudness_lufs:.1f} LUFS, gain {self.gain_db:+.1f} dB"
         if self.segments:
@@ -83,6 +87,7 @@ def totals(plan: list[Outcome], elapsed_s: float) -> dict:
         "elapsed_s": elapsed_s,
         "realtime_factor": audio_s / elapsed_s if elapsed_s > 0 else None,
         "clipped_samples": sum(o.clipped_samples for o in done),
+        "non_finite_samples": sum(o.non_finite_samples for o in done),
     }
 
 
@@ -107,4 +112,6 @@ def print_summary(plan: list[Outcome], elapsed_s: float | None) -> None:
         line += f" ({summed['realtime_factor']:.1f}× real time)"
     if summed["clipped_samples"]:
         line += f"; {summed['clipped_samples']} samples clipped to ±1.0 (integer subtypes)"
+    if summed["non_finite_samples"]:
+        line += f"; {summed['non_finite_samples']} NaN/Inf input samples replaced by silence"
     print(line)

@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..fileio import same_file
+from ..console import printable
+from ..fileio import check_replaceable, same_file
 from .options import (
     FORMATS,
     UsageError,
@@ -44,11 +45,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _process(args: argparse.Namespace) -> int:
     input_path, output = args.input, args.output
     if not input_path.is_file():
-        raise UsageError(f"{input_path}: no such file")
+        what = "not a regular file (a pipe, device or folder)" if input_path.exists() else "no such file"
+        raise UsageError(f"{input_path}: {what}")
     if same_file(output, input_path):
         raise UsageError(f"{output} is the input file: refusing to write over it (choose another output)")
     if output.exists() and not args.force:
         raise UsageError(f"{output} exists: pass --force to overwrite it")
+    try:
+        check_replaceable(output)  # --force replaces files, never a device or a pipe
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if not output.parent.is_dir():
         raise UsageError(f"{output.parent}: no such folder")
     output_format = _SUFFIX_FORMATS.get(output.suffix.lower())
@@ -62,9 +68,9 @@ def _process(args: argparse.Namespace) -> int:
     try:
         result = render_file(effect, input_path, output, settings, marker=marker(fingerprint, settings))
     except Exception as exc:
-        print(f"neuralfx process: {input_path}: {explain(input_path, exc)}", file=sys.stderr)
+        print(printable(f"neuralfx process: {input_path}: {explain(input_path, exc)}"), file=sys.stderr)
         return 1
     outcome = Outcome(str(input_path), str(output), "todo")
     outcome.record(result, time.perf_counter() - started)
-    print(f"{output}: {outcome.describe()}; {outcome.seconds:.1f} s of audio in {outcome.elapsed_s:.1f} s")
+    print(printable(f"{output}: {outcome.describe()}; {outcome.seconds:.1f} s of audio in {outcome.elapsed_s:.1f} s"))
     return 0

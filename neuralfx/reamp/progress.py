@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from ..console import printable
 from .outcome import Outcome
 
 
@@ -33,7 +34,7 @@ class Progress:
         if self._tty:
             self._draw()
         else:
-            print(f"{self._line()}  {outcome.status}: {outcome.input}", file=self._stream, flush=True)
+            print(f"{self._line()}  {outcome.status}: {printable(outcome.input)}", file=self._stream, flush=True)
 
     def close(self) -> None:
         if self._tty:

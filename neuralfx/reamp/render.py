@@ -4,6 +4,9 @@ The output of `render_file` lines up with its input sample for sample (zero offs
 the same length, plus an optional tail. Effects that lag (a NeuralPedal resampling to its
 model's rate, a Chain with latent plugins) are fed silence after the input, and the lagging
 start of their output is dropped. Memory stays bounded whatever the file's length.
+
+No NaN or Inf reaches a file: the input's are replaced by silence and counted, and an effect that
+produces any fails the file, which is then not written.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from ..audio import db_to_gain
+from ..audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, db_to_gain, silence_non_finite
 from ..fileio import atomic_path, same_file, scratch_path
 from ..loudness import LoudnessMeter
 from ..resampling import ChannelResampler
@@ -27,6 +30,9 @@ CHUNK_FRAMES = 65536
 
 MAX_LATENCY_S = 60.0
 """An effect reporting more latency than this is broken; refusing it avoids an endless render."""
+
+MAX_TAIL_S = 60.0
+"""The longest ring-out rendered after the input: reverbs and delays die away well within it."""
 
 FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
 FORMAT_SUFFIXES = {"WAV": ".wav", "FLAC": ".flac", "AIFF": ".aiff", "OGG": ".ogg"}
@@ -75,6 +81,15 @@ class RenderResult:
     clipped_samples: int  # samples beyond ±1.0 clipped for an integer subtype
     loudness_lufs: float | None = None  # the output's loudness before normalisation
     gain_db: float | None = None  # the normalising gain applied
+    non_finite_samples: int = 0  # NaN/Inf samples of the input replaced by silence
+
+
+class NonFiniteOutput(ValueError):
+    """The effect produced NaN or Inf samples: the output would be damaged, so it is not written."""
+
+
+class WriteError(OSError):
+    """The output could not be written (the disk is full, a file-size limit...)."""
 
 
 def output_spec(info: Any, settings: RenderSettings) -> OutputSpec:
@@ -82,8 +97,15 @@ def output_spec(info: Any, settings: RenderSettings) -> OutputSpec:
 
     The subtype is kept when the format is kept, or when it is PCM or float and the new format
     holds it; otherwise (mp3 → wav, float → flac...) it is the first of FLOAT, PCM_24, PCM_16
-    that the format holds. Raises ValueError for a subtype the format cannot hold.
+    that the format holds. Raises ValueError for a subtype the format cannot hold, or a sample rate
+    outside the rates neuralfx renders.
     """
+    for rate, what in ((info.samplerate, "the input's"), (settings.sample_rate, "the output's")):
+        if rate is not None and not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+            raise ValueError(
+                f"{what} sample rate {rate} Hz is outside the {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz that neuralfx "
+                "renders" + (": resample it first, or pass --sample-rate" if what == "the input's" else "")
+            )
     fmt = settings.format or ("WAV" if info.format == "MP3" else info.format)
     if settings.subtype:
         subtype = settings.subtype
@@ -193,7 +215,9 @@ def render_file(
         progress: called after each chunk with the seconds of input read so far.
     Raises:
         ValueError: output and input are the same file, or the settings do not fit the input.
-        soundfile.LibsndfileError: the input cannot be decoded or the output cannot be written.
+        NonFiniteOutput: the effect produced NaN or Inf (nothing is written).
+        WriteError: the output cannot be written.
+        soundfile.LibsndfileError: the input cannot be decoded.
     """
     input_path, output_path = Path(input_path), Path(output_path)
     if same_file(output_path, input_path):
@@ -205,7 +229,7 @@ def render_file(
         if spec.sample_rate != source.samplerate:
             blocks = resample_blocks(blocks, source.samplerate, spec.sample_rate, spec.channels)
         tail_frames = round(settings.tail_s * spec.sample_rate)
-        blocks = render_aligned(effect, blocks, spec.sample_rate, spec.channels, tail_frames)
+        blocks = finite_output(render_aligned(effect, blocks, spec.sample_rate, spec.channels, tail_frames), effect)
         frames, clipped, loudness, gain_db = write_output(blocks, output_path, spec, marker, settings.normalize_lufs)
     return RenderResult(
         input_frames=reader.frames,
@@ -216,20 +240,24 @@ def render_file(
         clipped_samples=clipped,
         loudness_lufs=loudness,
         gain_db=gain_db,
+        non_finite_samples=reader.non_finite_samples,
     )
 
 
 class _Reader:
-    """The input's blocks; counts the frames read and reports progress in seconds."""
+    """The input's blocks, NaN and Inf replaced by silence; counts the frames read and the samples
+    silenced, and reports progress in seconds."""
 
     def __init__(self, source: sf.SoundFile, progress: Callable[[float], None] | None) -> None:
         self._source = source
         self._progress = progress
         self.frames = 0
+        self.non_finite_samples = 0
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for block in read_blocks(self._source):
             self.frames += block.shape[1]
+            self.non_finite_samples += silence_non_finite(block)
             yield block
             if self._progress:
                 self._progress(self.frames / self._source.samplerate)
@@ -244,6 +272,24 @@ def write_output(
         with atomic_path(output_path) as tmp:
             return *write_blocks(blocks, tmp, spec, marker), None, None
     return _write_normalized(blocks, output_path, spec, marker, normalize_lufs)
+
+
+def finite_output(blocks: Iterable[np.ndarray], effect: Any) -> Iterator[np.ndarray]:
+    """`blocks` (the effect's output), NaN and Inf replaced by silence. After the last block, raises
+    NonFiniteOutput if there were any, or if the effect silenced any itself (a NeuralPedal, a
+    Chain: `non_finite_samples`), so that the file being written is thrown away."""
+    counted_before = getattr(effect, "non_finite_samples", 0)
+    silenced = total = 0
+    for block in blocks:
+        silenced += silence_non_finite(block)
+        total += block.size
+        yield block
+    silenced += getattr(effect, "non_finite_samples", 0) - counted_before
+    if silenced:
+        raise NonFiniteOutput(
+            f"the effect produced {silenced} NaN/Inf samples (of {total}): it overflowed, and the output was not "
+            "written. Lower the gain before or inside the effect, or use another preset or plugin"
+        )
 
 
 def _write_normalized(
@@ -286,7 +332,12 @@ def write_blocks(blocks: Iterable[np.ndarray], path: Path, spec: OutputSpec, mar
             if clip:
                 clipped += int(np.count_nonzero(np.abs(block) > 1.0))
                 np.clip(block, -1.0, 1.0, out=block)
-            out.write(np.ascontiguousarray(block.T))
+            try:
+                out.write(np.ascontiguousarray(block.T))
+            except sf.LibsndfileError:
+                raise WriteError(
+                    f"cannot write the output ({_system_error(out)}): make room on its disk, or write it elsewhere"
+                ) from None
             frames += block.shape[1]
     return frames, clipped
 
@@ -306,3 +357,13 @@ def _rechunked(blocks: Iterable[np.ndarray], frames: int) -> Iterator[np.ndarray
                 held, count = [], 0
     if held:
         yield np.concatenate(held, axis=1)
+
+
+def _system_error(out: sf.SoundFile) -> str:
+    """Why writing failed, in the system's words ("No space left on device"). libsndfile keeps them
+    in the file's error string; soundfile's exception only says "System error"."""
+    try:
+        detail = sf._ffi.string(sf._snd.sf_strerror(out._file)).decode(errors="replace")
+    except (AttributeError, TypeError):  # a soundfile without these internals
+        return "a system error (is the disk full?)"
+    return detail.removeprefix("System error : ").rstrip(".")

@@ -16,8 +16,19 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from ..audio import silence_non_finite
 from .memory import Preroll, preroll
-from .render import CHUNK_FRAMES, OutputSpec, RenderSettings, read_blocks, render_aligned, write_blocks, write_output
+from .options import EffectSource
+from .render import (
+    CHUNK_FRAMES,
+    OutputSpec,
+    RenderSettings,
+    finite_output,
+    read_blocks,
+    render_aligned,
+    write_blocks,
+    write_output,
+)
 
 DEFAULT_SEGMENT_S = 120.0
 
@@ -46,7 +57,8 @@ class Splitter:
     """Where each file of a batch splits, for segments of about `segment_s` seconds.
 
     Args:
-        load: makes an instance of the effect (measuring a pre-roll plays it).
+        source: the effect (measuring a pre-roll loads and plays it; a chain with native plugins
+            renders whole).
         settings: the render settings (a file resampled by them renders whole).
         tolerance: the difference from the single stream allowed for effects whose memory never
             ends; None renders those whole.
@@ -54,12 +66,12 @@ class Splitter:
 
     def __init__(
         self,
-        load: Callable[[], Any],
+        source: EffectSource,
         settings: RenderSettings,
         segment_s: float = DEFAULT_SEGMENT_S,
         tolerance: float | None = None,
     ) -> None:
-        self._load = load
+        self._source = source
         self._settings = settings
         self._segment_s = segment_s
         self._tolerance = tolerance
@@ -73,9 +85,12 @@ class Splitter:
             return Split()
         if self._settings.sample_rate not in (None, rate):
             return Split(note="--sample-rate resamples it first")
+        if self._source.plugins:  # never loaded to find out: a dry run runs no plugin code
+            plugin = Path(self._source.plugins[0]).name
+            return Split(note=f"the native plugin {plugin} may change with time or hide its memory")
         key = (rate, info.channels)
         if key not in self._prerolls:
-            self._prerolls[key] = preroll(self._load, rate, info.channels, self._tolerance)
+            self._prerolls[key] = preroll(self._source.load, rate, info.channels, self._tolerance)
         pre = self._prerolls[key]
         if pre.frames is None:
             return Split(note=pre.reason)
@@ -113,24 +128,51 @@ def render_segment(
     settings: RenderSettings,
     scratch: Path,
     progress: Callable[[float], None] | None = None,
-) -> int:
-    """Render `segment` of the input through `effect` into `scratch` (float W64); returns its frames.
+) -> tuple[int, int]:
+    """Render `segment` of the input through `effect` into `scratch` (float W64). Returns (its
+    frames, the NaN/Inf samples of its own input frames that were replaced by silence).
 
     The effect renders from `segment.read_from` as the single stream does from the file's start
-    (the same blocks, the same tail), and the frames before `segment.start` are dropped.
-    Raises ValueError when the file ends before its header said it would.
+    (the same blocks, NaN and Inf silenced alike, the same tail), and the frames before
+    `segment.start` are dropped.
+    Raises ValueError when the file ends before its header said it would, NonFiniteOutput when the
+    effect produces NaN or Inf.
     """
     with sf.SoundFile(str(input_path)) as source:
         rate, channels = source.samplerate, source.channels
         source.seek(segment.read_from)
-        tail_frames = round(settings.tail_s * rate)
-        rendered = render_aligned(effect, read_blocks(source), rate, channels, tail_frames)
+        reader = _SegmentReader(source, segment)
+        rendered = render_aligned(effect, reader, rate, channels, round(settings.tail_s * rate))
         stop = None if segment.stop is None else segment.stop - segment.read_from
-        kept = _reporting(_frames(rendered, segment.start - segment.read_from, stop), rate, progress)
-        frames, _ = write_blocks(kept, scratch, OutputSpec("W64", "FLOAT", rate, channels), "")
+        # Checked for NaN/Inf to the segment's end, its pre-roll included; then the pre-roll is dropped.
+        checked = finite_output(_frames(rendered, 0, stop), effect)
+        kept = _frames(checked, segment.start - segment.read_from, None)
+        spec = OutputSpec("W64", "FLOAT", rate, channels)
+        frames, _ = write_blocks(_reporting(kept, rate, progress), scratch, spec, "")
     if segment.stop is not None and frames != segment.stop - segment.start:
         raise ValueError(f"the file ended at frame {segment.start + frames}, before its header said it would")
-    return frames
+    return frames, reader.non_finite_samples
+
+
+class _SegmentReader:
+    """The input's blocks from `segment.read_from` on, NaN and Inf replaced by silence as the single
+    stream's are; counts those of the segment's own frames [start, stop) only, so that the counts
+    of a file's segments, whose pre-rolls overlap, sum to the whole file's."""
+
+    def __init__(self, source: sf.SoundFile, segment: Segment) -> None:
+        self._source, self._segment = source, segment
+        self.non_finite_samples = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        start, stop = self._segment.start, self._segment.stop
+        position = self._segment.read_from
+        for block in read_blocks(self._source):
+            n = block.shape[1]
+            own = block[:, max(start - position, 0) : n if stop is None else max(stop - position, 0)]
+            self.non_finite_samples += silence_non_finite(own)  # a view: silenced in `block`
+            silence_non_finite(block)
+            position += n
+            yield block
 
 
 def join_segments(

@@ -47,11 +47,13 @@ class RenderWhole:
 
 @dataclass(frozen=True)
 class Part:
-    """A rendered segment: its scratch file and frames, and the latency its effect compensated."""
+    """A rendered segment: its scratch file and frames, the latency its effect compensated, and the
+    NaN/Inf samples of its input frames replaced by silence."""
 
     scratch: str
     frames: int
     latency_samples: int
+    non_finite_samples: int
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,11 @@ class RenderSegment:
         Path(self.output).parent.mkdir(parents=True, exist_ok=True)
         scratch = temporary_beside(Path(self.output), ".w64")
         try:
-            frames = render_segment(effect, self.input, self.segment, settings, scratch, progress)
+            frames, non_finite = render_segment(effect, self.input, self.segment, settings, scratch, progress)
         except BaseException:  # SIGTERM included: nothing partial stays behind
             scratch.unlink(missing_ok=True)
             raise
-        return Part(str(scratch), frames, int(getattr(effect, "latency_samples", 0)))
+        return Part(str(scratch), frames, int(getattr(effect, "latency_samples", 0)), non_finite)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class JoinSegments:
             clipped_samples=clipped,
             loudness_lufs=loudness,
             gain_db=gain_db,
+            non_finite_samples=sum(part.non_finite_samples for part in self.parts),
         )
 
 
