@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from ..console import print_table
+from ..console import print_table, printable
 from .render import RenderResult
 
 
@@ -100,7 +100,8 @@ def print_summary(plan: list[Outcome], elapsed_s: float | None) -> None:
     whole = [o for o in plan if o.split and not o.segments and o.status in ("todo", "done")]
     for reason in dict.fromkeys(o.split for o in whole):  # each reason once, in order
         count = sum(o.split == reason for o in whole)
-        print(f"{count} long file{'s' if count > 1 else ''} not split across workers: {reason}")
+        # A reason names a preset or a plugin file: escaped like the table's names
+        print(printable(f"{count} long file{'s' if count > 1 else ''} not split across workers: {reason}"))
     if elapsed_s is None:
         return
     summed = totals(plan, elapsed_s)
