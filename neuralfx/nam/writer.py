@@ -73,6 +73,11 @@ def nam_document(
     }
 
 
+def with_metadata(document: dict, metadata: PresetMetadata) -> dict:
+    """A .nam file's content with NAM's metadata for `metadata` in place of its own."""
+    return {**document, "metadata": nam_metadata(metadata)}
+
+
 def write_nam(path: str | Path, document: dict) -> Path:
     """Write a .nam file atomically. Returns its path."""
     path = Path(path)

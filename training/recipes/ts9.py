@@ -25,7 +25,6 @@ from neuralfx.fileio import atomic_path
 from neuralfx.preset import shipped_preset_dir
 
 from ..architectures import ARCHITECTURES, PEDALNET, check_architecture
-from ..export import write_preset
 from ..reference_pedal import NOON, PLUGIN_URI
 from ..report import prediction_figure, save_figure, write_json
 from ..settings import TrainSettings
@@ -40,7 +39,9 @@ from .ts9_material import (
     di_material,
     held_out_esr,
     held_out_target,
+    publish,
     render_pair,
+    trained_run,
 )
 
 __all__ = ["HELD_OUT_DI", "TRAINING_DI", "main"]
@@ -67,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="resume the training run in --workdir")
     parser.add_argument("--force", action="store_true", help="start afresh, replacing the training run in --workdir")
     parser.add_argument("--preset", type=Path, help="where the preset goes (default: among the shipped presets)")
+    parser.add_argument(
+        "--from-workdir",
+        action="store_true",
+        help="measure and publish what an earlier run trained in --workdir (e.g. on a GPU machine) instead of training",
+    )
     args = parser.parse_args(argv)
     check_architecture(args.architecture)
     file_name, display_name = preset_name(args.architecture)
@@ -80,33 +86,36 @@ def main(argv: list[str] | None = None) -> int:
     data_s = time.perf_counter() - started
     print(f"rendered {len(training_di) / SAMPLE_RATE:.0f} s of training DI and the held-out DI in {data_s:.0f} s")
 
-    settings = TrainSettings(
-        architecture=args.architecture,
-        time_budget_min=args.minutes,
-        epochs=100_000,  # the time budget ends the run
-        patience=100_000,
-        batch_size=args.batch_size,
-        threads=args.threads,
-        seed=args.seed,
-        device=args.device,
-    )
-    run = train(
-        dry,
-        wet,
-        args.workdir / file_name,
-        settings,
-        name=display_name,
-        pedal=PEDAL,
-        knobs=NOON,
-        report_dir=args.workdir / "report",
-        resume=args.resume,
-        force=args.force,
-    )
-    if run.result.stopped == "interrupted":
-        return 130
+    if args.from_workdir:
+        preset, report, report_dir = trained_run(args.workdir, file_name)
+    else:
+        settings = TrainSettings(
+            architecture=args.architecture,
+            time_budget_min=args.minutes,
+            epochs=100_000,  # the time budget ends the run
+            patience=100_000,
+            batch_size=args.batch_size,
+            threads=args.threads,
+            seed=args.seed,
+            device=args.device,
+        )
+        run = train(
+            dry,
+            wet,
+            args.workdir / file_name,
+            settings,
+            name=display_name,
+            pedal=PEDAL,
+            knobs=NOON,
+            report_dir=args.workdir / "report",
+            resume=args.resume,
+            force=args.force,
+        )
+        if run.result.stopped == "interrupted":
+            return 130
+        preset, report, report_dir = run.preset, run.report, run.report_dir
 
     # The held-out measurement, on the exported preset's own engine, as trained (raw level).
-    preset, report, report_dir = run.preset, run.report, run.report_dir
     x, _ = soundfile.read(test_dry, dtype="float32")
     y, _ = soundfile.read(test_wet, dtype="float32")
     played = NeuralPedal(preset, output_mode="raw")(x, SAMPLE_RATE)
@@ -127,8 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         "threads": args.threads,
         "recipe_time_s": round(total_s),
     }
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    write_preset(run.result.model, preset, destination)
+    publish(preset, args.workdir / file_name, destination)
 
     plots = destination.with_suffix("")
     plots.mkdir(exist_ok=True)

@@ -43,6 +43,8 @@ from .ts9_material import (
     TRAINING_DATA,
     di_material,
     held_out_esr,
+    publish,
+    trained_run,
     write_float,
 )
 
@@ -51,6 +53,7 @@ GRID = tuple((drive, tone) for drive in DIALS for tone in DIALS)
 UNSEEN = ((1.25, 8.75), (3.75, 3.75), (6.25, 6.25), (8.75, 1.25))
 """Settings between grid points, one in each quarter of the dials' square: validated, never trained."""
 NOON = (5.0, 5.0)
+PRESET = "ts9-knobs.nfx"
 
 
 def pedal_knobs(drive: float, tone: float) -> dict[str, float]:
@@ -107,40 +110,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="resume the training run in --workdir")
     parser.add_argument("--force", action="store_true", help="start afresh, replacing the training run in --workdir")
     parser.add_argument("--preset", type=Path, help="where the preset goes (default: among the shipped presets)")
+    parser.add_argument(
+        "--from-workdir",
+        action="store_true",
+        help="measure and publish what an earlier run trained in --workdir (e.g. on a GPU machine) instead of training",
+    )
     args = parser.parse_args(argv)
-    destination = args.preset or shipped_preset_dir() / "ts9-knobs.nfx"
+    destination = args.preset or shipped_preset_dir() / PRESET
     started = time.perf_counter()
     args.workdir.mkdir(parents=True, exist_ok=True)
 
     training_di, held_out_di = di_material(args.workdir, args.di_folder)
-    manifest = write_captures(training_di, args.workdir / "captures")
-    data_s = time.perf_counter() - started
-    print(f"rendered {len(GRID)} + {len(UNSEEN)} settings of {len(training_di) / SAMPLE_RATE:.0f} s in {data_s:.0f} s")
+    if args.from_workdir:
+        preset, report, report_dir = trained_run(args.workdir, PRESET)
+        data_s = 0.0
+    else:
+        manifest = write_captures(training_di, args.workdir / "captures")
+        data_s = time.perf_counter() - started
+        seconds = len(training_di) / SAMPLE_RATE
+        print(f"rendered {len(GRID)} + {len(UNSEEN)} settings of {seconds:.0f} s in {data_s:.0f} s")
+        settings = TrainSettings(
+            conditioning=args.conditioning,
+            time_budget_min=args.minutes,
+            epochs=100_000,  # the time budget ends the run
+            patience=100_000,
+            batch_size=args.batch_size,
+            threads=args.threads,
+            seed=args.seed,
+            device=args.device,
+        )
+        run = train_captures(
+            manifest,
+            args.workdir / PRESET,
+            settings,
+            name="TS9 (Drive, Tone)",
+            pedal=PEDAL,
+            report_dir=args.workdir / "report",
+            resume=args.resume,
+            force=args.force,
+        )
+        if run.result.stopped == "interrupted":
+            return 130
+        preset, report, report_dir = run.preset, run.report, run.report_dir
 
-    settings = TrainSettings(
-        conditioning=args.conditioning,
-        time_budget_min=args.minutes,
-        epochs=100_000,  # the time budget ends the run
-        patience=100_000,
-        batch_size=args.batch_size,
-        threads=args.threads,
-        seed=args.seed,
-        device=args.device,
-    )
-    run = train_captures(
-        manifest,
-        args.workdir / "ts9-knobs.nfx",
-        settings,
-        name="TS9 (Drive, Tone)",
-        pedal=PEDAL,
-        report_dir=args.workdir / "report",
-        resume=args.resume,
-        force=args.force,
-    )
-    if run.result.stopped == "interrupted":
-        return 130
-
-    preset, report = run.preset, run.report
     rows = held_out_rows(preset, held_out_di)
     figures = summary(rows)
     total_s = time.perf_counter() - started
@@ -158,12 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         "validation_esr_measured_on": "the median over the 5 × 5 grid of " + HELD_OUT_DESCRIPTION,
         "recipe_time_s": round(total_s),
     }
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    preset.save(destination)
+    publish(preset, args.workdir / PRESET, destination)
 
     plots = destination.with_suffix("")
     plots.mkdir(exist_ok=True)
-    for png in run.report_dir.glob("*.png"):
+    for png in report_dir.glob("*.png"):
         with atomic_path(plots / png.name) as tmp:
             shutil.copyfile(png, tmp)
     heat_map = settings_figure(rows, ["drive", "tone"], measured="held-out ESR")

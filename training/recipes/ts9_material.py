@@ -13,12 +13,15 @@ the reference TS9 (guitarix's GxTubeScreamer), and the held-out measurement ever
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import soundfile
 
 from neuralfx.fileio import atomic_path
+from neuralfx.nam.writer import with_metadata, write_nam
+from neuralfx.preset import NAM_SUFFIX, Preset, load_preset
 
 from ..data import highpass_zero_phase
 from ..loss import esr_grade, plain_esr
@@ -84,3 +87,21 @@ def held_out_esr(played: np.ndarray, wet: np.ndarray) -> dict:
     """The held-out figures of a preset's output `played` against the pedal's rendered output `wet`."""
     esr = plain_esr(played, held_out_target(wet))
     return {"esr": esr, "grade": esr_grade(esr), "esr_without_dc_removal": plain_esr(played, wet)}
+
+
+def trained_run(workdir: Path, file_name: str) -> tuple[Preset, dict, Path]:
+    """(preset, report, report folder) of the run an earlier call trained in `workdir`: a recipe's
+    --from-workdir measures and publishes on another machine than the one that trained."""
+    report_dir = workdir / "report"
+    report = json.loads((report_dir / "report.json").read_text())
+    return load_preset(workdir / file_name), report, report_dir
+
+
+def publish(preset: Preset, trained: Path, destination: Path) -> None:
+    """Write `preset`, its metadata measured, at `destination`: a .nfx as such, a .nam as the
+    `trained` file with NAM's metadata for it."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination.suffix.lower() == NAM_SUFFIX:
+        write_nam(destination, with_metadata(json.loads(trained.read_text()), preset.metadata))
+    else:
+        preset.save(destination)
