@@ -12,8 +12,6 @@ makes presets/ts9.nfx; a NAM shape makes presets/ts9-SHAPE.nam (e.g. ts9-a2-lite
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -21,14 +19,13 @@ from pathlib import Path
 import soundfile
 
 from neuralfx import NeuralPedal
-from neuralfx.fileio import atomic_path
 from neuralfx.preset import shipped_preset_dir
 
 from ..architectures import ARCHITECTURES, PEDALNET, check_architecture
 from ..reference_pedal import NOON, PLUGIN_URI
 from ..report import prediction_figure, save_figure, write_json
-from ..settings import TrainSettings
 from ..train import train
+from .options import recipe_parser, recipe_settings
 from .ts9_material import (
     HELD_OUT_DESCRIPTION,
     HELD_OUT_DI,
@@ -56,23 +53,8 @@ def preset_name(architecture: str) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m neuralfx_training.recipes.ts9", description=__doc__.split("\n")[0])
-    parser.add_argument("--workdir", type=Path, required=True, help="scratch folder for audio, checkpoint, report")
+    parser = recipe_parser("python -m neuralfx_training.recipes.ts9", __doc__.split("\n")[0], minutes=20.0)
     parser.add_argument("--architecture", default=PEDALNET, help=f"the network: {', '.join(ARCHITECTURES)}")
-    parser.add_argument("--minutes", type=float, default=20.0, help="training time budget (default 20)")
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
-    parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    parser.add_argument("--batch-size", type=int, default=4, help="windows per step (default 4)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--di-folder", type=Path, help="use the DI an earlier run wrote in its workdir")
-    parser.add_argument("--resume", action="store_true", help="resume the training run in --workdir")
-    parser.add_argument("--force", action="store_true", help="start afresh, replacing the training run in --workdir")
-    parser.add_argument("--preset", type=Path, help="where the preset goes (default: among the shipped presets)")
-    parser.add_argument(
-        "--from-workdir",
-        action="store_true",
-        help="measure and publish what an earlier run trained in --workdir (e.g. on a GPU machine) instead of training",
-    )
     args = parser.parse_args(argv)
     check_architecture(args.architecture)
     file_name, display_name = preset_name(args.architecture)
@@ -89,16 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_workdir:
         preset, report, report_dir = trained_run(args.workdir, file_name)
     else:
-        settings = TrainSettings(
-            architecture=args.architecture,
-            time_budget_min=args.minutes,
-            epochs=100_000,  # the time budget ends the run
-            patience=100_000,
-            batch_size=args.batch_size,
-            threads=args.threads,
-            seed=args.seed,
-            device=args.device,
-        )
+        settings = recipe_settings(args, architecture=args.architecture)
         run = train(
             dry,
             wet,
@@ -136,13 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "threads": args.threads,
         "recipe_time_s": round(total_s),
     }
-    publish(preset, args.workdir / file_name, destination)
-
-    plots = destination.with_suffix("")
-    plots.mkdir(exist_ok=True)
-    for png in report_dir.glob("*.png"):
-        with atomic_path(plots / png.name) as tmp:
-            shutil.copyfile(png, tmp)
+    plots = publish(preset, args.workdir / file_name, destination, report_dir)
     title = f"held-out {HELD_OUT_DI[0]} DI: ESR {held_out['esr']:.4f} ({held_out['grade']})"
     save_figure(prediction_figure(held_out_target(y), played, SAMPLE_RATE, title), plots / "held_out.png")
 

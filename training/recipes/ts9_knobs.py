@@ -16,9 +16,7 @@ is the Drive × Tone heat map.
 
 from __future__ import annotations
 
-import argparse
 import json
-import shutil
 import statistics
 import sys
 import time
@@ -27,15 +25,15 @@ from pathlib import Path
 import numpy as np
 
 from neuralfx import NeuralPedal
-from neuralfx.fileio import atomic_path, atomic_write_text
+from neuralfx.fileio import atomic_write_text
 from neuralfx.models.pedalnet import CONDITIONINGS
 from neuralfx.preset import Preset, shipped_preset_dir
 
 from ..loss import esr_grade
 from ..reference_pedal import LEVEL_DB_NOON, PLUGIN_URI, render_ts9
 from ..report import save_figure, settings_figure, write_json
-from ..settings import TrainSettings
 from ..train import train_captures
+from .options import recipe_parser, recipe_settings
 from .ts9_material import (
     HELD_OUT_DESCRIPTION,
     PEDAL,
@@ -98,23 +96,8 @@ def summary(rows: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     prog = "python -m neuralfx_training.recipes.ts9_knobs"
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
-    parser.add_argument("--workdir", type=Path, required=True, help="scratch folder for audio, checkpoint, report")
+    parser = recipe_parser(prog, __doc__.split("\n")[0], minutes=120.0)
     parser.add_argument("--conditioning", default="film", help=f"how the dials enter: {', '.join(CONDITIONINGS)}")
-    parser.add_argument("--minutes", type=float, default=120.0, help="training time budget (default 120)")
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
-    parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    parser.add_argument("--batch-size", type=int, default=4, help="windows per step (default 4)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--di-folder", type=Path, help="use the DI an earlier run wrote in its workdir")
-    parser.add_argument("--resume", action="store_true", help="resume the training run in --workdir")
-    parser.add_argument("--force", action="store_true", help="start afresh, replacing the training run in --workdir")
-    parser.add_argument("--preset", type=Path, help="where the preset goes (default: among the shipped presets)")
-    parser.add_argument(
-        "--from-workdir",
-        action="store_true",
-        help="measure and publish what an earlier run trained in --workdir (e.g. on a GPU machine) instead of training",
-    )
     args = parser.parse_args(argv)
     destination = args.preset or shipped_preset_dir() / PRESET
     started = time.perf_counter()
@@ -129,16 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         data_s = time.perf_counter() - started
         seconds = len(training_di) / SAMPLE_RATE
         print(f"rendered {len(GRID)} + {len(UNSEEN)} settings of {seconds:.0f} s in {data_s:.0f} s")
-        settings = TrainSettings(
-            conditioning=args.conditioning,
-            time_budget_min=args.minutes,
-            epochs=100_000,  # the time budget ends the run
-            patience=100_000,
-            batch_size=args.batch_size,
-            threads=args.threads,
-            seed=args.seed,
-            device=args.device,
-        )
+        settings = recipe_settings(args, conditioning=args.conditioning)
         run = train_captures(
             manifest,
             args.workdir / PRESET,
@@ -170,13 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         "validation_esr_measured_on": "the median over the 5 × 5 grid of " + HELD_OUT_DESCRIPTION,
         "recipe_time_s": round(total_s),
     }
-    publish(preset, args.workdir / PRESET, destination)
-
-    plots = destination.with_suffix("")
-    plots.mkdir(exist_ok=True)
-    for png in report_dir.glob("*.png"):
-        with atomic_path(plots / png.name) as tmp:
-            shutil.copyfile(png, tmp)
+    plots = publish(preset, args.workdir / PRESET, destination, report_dir)
     heat_map = settings_figure(rows, ["drive", "tone"], measured="held-out ESR")
     save_figure(heat_map, plots / "heldout.png")
 

@@ -14,6 +14,7 @@ the reference TS9 (guitarix's GxTubeScreamer), and the held-out measurement ever
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -97,11 +98,18 @@ def trained_run(workdir: Path, file_name: str) -> tuple[Preset, dict, Path]:
     return load_preset(workdir / file_name), report, report_dir
 
 
-def publish(preset: Preset, trained: Path, destination: Path) -> None:
-    """Write `preset`, its metadata measured, at `destination`: a .nfx as such, a .nam as the
-    `trained` file with NAM's metadata for it."""
+def publish(preset: Preset, trained: Path, destination: Path, report_dir: Path) -> Path:
+    """Write `preset`, its metadata measured, at `destination` (a .nfx as such, a .nam as the
+    `trained` file with NAM's metadata for it), and the run's plots into the folder beside it,
+    named after it. Returns that folder."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     if destination.suffix.lower() == NAM_SUFFIX:
         write_nam(destination, with_metadata(json.loads(trained.read_text()), preset.metadata))
     else:
         preset.save(destination)
+    plots = destination.with_suffix("")
+    plots.mkdir(exist_ok=True)
+    for png in report_dir.glob("*.png"):
+        with atomic_path(plots / png.name) as tmp:
+            shutil.copyfile(png, tmp)
+    return plots
