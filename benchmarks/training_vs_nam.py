@@ -146,6 +146,7 @@ def run_ours(architecture: str, material: Material, folder: Path, minutes: float
         "size": None,
         "steps": result.steps,
         "batch": f"{settings.batch_size} x {settings.window}",
+        "samples": samples,
         "epochs": samples / (material.training[1] - material.training[0]),
         "own_validation_esr": result.validation_esr,
         "training_s": result.elapsed_s,
@@ -234,13 +235,15 @@ def run_nam(architecture: str, material: Material, folder: Path, minutes: float,
         names = out.glob("lightning_logs/*/checkpoints/epoch=*_ESR=*.ckpt")
         own = min(float(p.stem.split("ESR=")[1].split("_")[0]) for p in names)
     steps = last["global_step"]
+    samples = steps * NAM_BATCH * NAM_WINDOW
     return {
         "trainer": "NAM",
         "architecture": "A2 packed (3 and 8 channels)" if packed else architecture,
         "model": str(out / "model.nam"),
         "steps": steps,
         "batch": f"{NAM_BATCH} x {NAM_WINDOW}",
-        "epochs": steps * NAM_BATCH * NAM_WINDOW / (material.training[1] - material.training[0]),
+        "samples": samples,
+        "epochs": samples / (material.training[1] - material.training[0]),
         "own_validation_esr": own,
         "training_s": minutes * 60,  # Lightning's max_time; the wall clock below adds start-up and export
         "wall_s": wall_s,
@@ -336,14 +339,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(rows: list[dict], minutes: float, threads: int) -> None:
     print(f"\n{minutes:g} min per trainer and architecture, {threads} threads, one trainer at a time")
-    head = f"{'trainer':9} {'architecture':48} {'steps':>6} {'batch':>9} {'epochs':>6} {'own val':>8} "
+    print("k/s: thousands of output samples trained per second of budget; load: the 1-minute load average")
+    print("before and after (a shared machine: throughput swings with other work)")
+    head = f"{'trainer':9} {'architecture':48} {'steps':>6} {'batch':>9} {'epochs':>6} {'k/s':>4} {'own val':>8} "
     print(head + f"{'val ESR':>8} {'held-out':>8} {'NAM Core':>8} {'load':>9}")
     for r in rows:
         own = r["own_validation_esr"]
         core = r.get("nam_core", {}).get("held_out_esr", float("nan"))
         load = "{:.1f}-{:.1f}".format(*r["load_average"])
         print(
-            f"{r['trainer']:9} {r['architecture']:48} {r['steps']:6d} {r['batch']:>9} {r['epochs']:6.1f} {own:8.4f} "
+            f"{r['trainer']:9} {r['architecture']:48} {r['steps']:6d} {r['batch']:>9} {r['epochs']:6.1f} "
+            f"{r['samples'] / r['training_s'] / 1e3:4.0f} {own:8.4f} "
             f"{r['validation']['esr']:8.4f} {r['held_out']['esr']:8.4f} {core:8.4f} {load:>9}"
         )
     by = {(r["trainer"], r["architecture"].split(" ")[0]): r["held_out"]["esr"] for r in rows}
