@@ -31,10 +31,10 @@ from neuralfx.fileio import parse_json
 from neuralfx.midi import MidiMap
 from neuralfx.pedal import NeuralPedal
 from neuralfx.plugins import real_path, trust_plugins, trusted_plugins_file, untrusted
-from neuralfx.preset import load_preset, user_preset_dir
+from neuralfx.preset import DEFAULT_PRESET, load_preset, user_preset_dir
 
 from .chain_editor import ChainEditor
-from .chain_model import ChainModel
+from .chain_model import ChainModel, EditorEffect
 from .device_panel import DevicePanel
 from .engine_link import EngineLink, Worker
 from .footswitch import Footswitch
@@ -616,6 +616,8 @@ class MainWindow(QMainWindow):
             return EngineSettings()  # damaged or from an incompatible version: start afresh
 
     def _load_chain_model(self, settings: EngineSettings) -> ChainModel:
+        if not self.store.allKeys():  # the first run: the default pedal, ready to play on Start
+            return ChainModel([EditorEffect(neural_entry(DEFAULT_PRESET)[0])])
         try:
             return ChainModel.from_dict(self._load_json("chain_editor", {"effects": []}))
         except (KeyError, TypeError, ValueError):

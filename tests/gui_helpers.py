@@ -31,13 +31,19 @@ MIDI_PORT = "footswitch"
 TIMEOUT_MS = 10000
 
 
-def open_window(qtbot, tmp_path: Path, monkeypatch, midi: bool = False, rig: bool = True) -> MainWindow:
+def open_window(
+    qtbot, tmp_path: Path, monkeypatch, midi: bool = False, rig: bool = True, first_run: bool = False
+) -> MainWindow:
     """A shown main window whose settings live in tmp_path/gui.ini, set to play the DI clip on
     the test JACK server (the `jack` fixture) unless `rig` is False (then it keeps the saved
-    settings), with its own MIDI port if `midi`. The preset user folder is
-    tmp_path/data/neuralfx/presets. qtbot closes the window (stopping the engine)."""
+    settings), with its own MIDI port if `midi`. Its chain starts empty, unless `first_run` (then
+    an empty gui.ini is the app's first run, which plays the default preset). The preset user
+    folder is tmp_path/data/neuralfx/presets. qtbot closes the window (stopping the engine)."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    window = MainWindow(settings_store(tmp_path))
+    store = settings_store(tmp_path)
+    if not first_run and not store.allKeys():
+        store.setValue("chain_editor", '{"effects": []}')
+    window = MainWindow(store)
     qtbot.addWidget(window)
     if rig:
         window.override_settings({"host_api": "jack", "input_file": str(DI)})
