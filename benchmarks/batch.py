@@ -189,7 +189,10 @@ def main() -> None:
     parser.add_argument("--rss-full-model", action="store_true", help="use the 24×16 model for the long file too")
     parser.add_argument("--long-hours", type=float, default=1.0, help="length of the file split across workers")
     parser.add_argument("--light-preset", type=Path, help="a light preset (a small TS9) for one more folder row")
+    parser.add_argument("--light-only", action="store_true", help="only the light preset's rows (1 and 2 workers)")
     args = parser.parse_args()
+    if args.light_only and not args.light_preset:
+        parser.error("--light-only needs --light-preset")
 
     with tempfile.TemporaryDirectory(prefix="neuralfx-bench-") as tmp:
         tmp = Path(tmp)
@@ -200,6 +203,18 @@ def main() -> None:
             sf.write(folder / f"track{i:02d}.wav", di_signal(args.seconds, 1, seed=i), RATE, subtype="PCM_24")
         audio_s = args.files * args.seconds
         rows = []
+        if args.light_only:
+            for jobs in (1, 2):
+                times = [
+                    run_batch(folder, tmp / f"out-light{jobs}", args.light_preset, jobs)[0] for _ in range(args.repeats)
+                ]
+                workers = f"{jobs} worker{'s' if jobs > 1 else ''}"
+                label = f"batch, {workers}, {args.files} × {args.seconds:g} s mono, {args.light_preset.name}"
+                rows.append(
+                    (label, f"{audio_s / statistics.median(times):.1f}× real time", f"median of {args.repeats}")
+                )
+            print_rows(rows, args.light_preset.name)
+            return
 
         engine = statistics.median(engine_speed(preset, 10.0) for _ in range(args.repeats))
         rows.append(("engine only, 1 process", f"{engine:.1f}× real time", "ceiling for 1 worker"))
@@ -243,6 +258,10 @@ def main() -> None:
             elapsed, rss = run_batch(long_file.parent, tmp / "long-out", preset, 1)
             rows.append(("peak RSS, 2 min 48 kHz stereo PCM_16", f"{rss / 2**20:.0f} MB", f"{model}, {elapsed:.0f} s"))
 
+    print_rows(rows, model)
+
+
+def print_rows(rows: list[tuple[str, str, str]], model: str) -> None:
     print(f"model: {model}; {os.cpu_count()} CPUs; chunk {CHUNK} samples")
     width = max(len(row[0]) for row in rows)
     print(f"| {'measure'.ljust(width)} | result | note |")
