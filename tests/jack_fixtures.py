@@ -36,6 +36,7 @@ class JackServer:
     name: str
     period: int
     sample_rate: int
+    pid: int
 
 
 def _die_with_parent() -> None:
@@ -51,11 +52,18 @@ def _realtime_allowed() -> bool:
         return False
 
 
+def kill_server(server: JackServer) -> None:
+    """Kill a server as a crash would (SIGKILL), and reap it: a new one may then take its name."""
+    os.kill(server.pid, signal.SIGKILL)
+    os.waitpid(server.pid, 0)
+
+
 @contextlib.contextmanager
-def jack_server(period: int = 256, sample_rate: int = 48000) -> Iterator[JackServer]:
+def jack_server(period: int = 256, sample_rate: int = 48000, name: str | None = None) -> Iterator[JackServer]:
+    """A JACK server (dummy backend) named `name` (default: a new unique name) for the block."""
     if shutil.which("jackd") is None:
         pytest.skip("jackd is not installed (apt install jackd2): the live engine's JACK tests need it")
-    name = f"neuralfx-test-{os.getpid()}-{next(_names)}"
+    name = name or f"neuralfx-test-{os.getpid()}-{next(_names)}"
     realtime = [] if _realtime_allowed() else ["--no-realtime"]
     command = ["jackd", "-n", name, *realtime, "-d", "dummy", "-r", str(sample_rate), "-p", str(period)]
     saved = {key: os.environ.get(key) for key in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
@@ -69,7 +77,7 @@ def jack_server(period: int = 256, sample_rate: int = 48000) -> Iterator[JackSer
             server.wait()
             log.seek(0)
             raise RuntimeError(f"jackd did not start: {' '.join(command)}\n{log.read()}")
-        yield JackServer(name, period, sample_rate)
+        yield JackServer(name, period, sample_rate, server.pid)
     finally:
         server.terminate()
         try:
