@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..console import add_set_option, print_error, printable
 from ..fileio import read_json
+from .meters import latency_text
 from .settings import add_flags
 
 MAX_MIDI_MAP_BYTES = 1024 * 1024
@@ -181,17 +182,6 @@ def _meter_line(window: list) -> str:
         + (f"  NaN/Inf blocks {last.non_finite}" if last.non_finite else "")
         + (f"  clipped {last.clipped}" if last.clipped else "")
     )
-
-
-def latency_text(meters) -> str:
-    """The round trip and its parts, e.g. "round trip 8.0 ms (in 2.7 + engine 0.0 + out 5.3)"; with
-    a file as the input, the latency to the output."""
-    rate = meters.sample_rate or 1
-    parts = meters.input_latency_samples, meters.engine_latency_samples, meters.output_latency_samples
-    into, engine, out = (1000 * samples / rate for samples in parts)
-    if meters.input_latency_samples == 0:
-        return f"latency {meters.latency_ms:.1f} ms (engine {engine:.1f} + out {out:.1f})"
-    return f"round trip {meters.latency_ms:.1f} ms (in {into:.1f} + engine {engine:.1f} + out {out:.1f})"
 
 
 def _report(event) -> None:

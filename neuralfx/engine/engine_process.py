@@ -293,10 +293,9 @@ class _Engine:
     def _midi(self, data: bytes) -> None:
         for message in self.parser.feed(data):
             learned = self.midi_map.learn_from(message)
-            if learned is not None:
-                self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
+            if learned is not None:  # one event: the map before it is the map to undo to
                 data = {"binding": learned.binding.to_dict(), "replaced": [b.to_dict() for b in learned.replaced]}
-                _send(self.conn, EngineEvent("learned", data=data, state=self.state))
+                self._update("learned", data, midi_map=self.midi_map.to_dict(), midi_learning=None)
                 continue  # the message taught the trigger: it does not also fire it
             for action in self.midi_map.handle(message):
                 try:
@@ -331,9 +330,9 @@ class _Engine:
         elif now - since > SILENCE_S:
             raise AudioLost(f"no audio callback for {now - since:.1f} s: the audio device or server stopped")
 
-    def _update(self, kind: str = "state", **changes) -> None:
+    def _update(self, kind: str = "state", data: object = None, **changes) -> None:
         self.state = dataclasses.replace(self.state, **changes)
-        _send(self.conn, EngineEvent(kind, state=self.state))
+        _send(self.conn, EngineEvent(kind, state=self.state, data=data))
 
     def _error(self, message: str) -> None:
         _send(self.conn, EngineEvent("error", message))

@@ -199,6 +199,17 @@ class SharedMeters:
         self._values[end_index] = (start + n) % SCOPE_SAMPLES
 
 
+def latency_text(meters: Meters) -> str:
+    """The round trip and its parts, e.g. "round trip 8.0 ms (in 2.7 + engine 0.0 + out 5.3)"; with
+    a file as the input, the latency to the output."""
+    rate = meters.sample_rate or 1
+    parts = meters.input_latency_samples, meters.engine_latency_samples, meters.output_latency_samples
+    into, engine, out = (1000 * samples / rate for samples in parts)
+    if meters.input_latency_samples == 0:
+        return f"latency {meters.latency_ms:.1f} ms (engine {engine:.1f} + out {out:.1f})"
+    return f"round trip {meters.latency_ms:.1f} ms (in {into:.1f} + engine {engine:.1f} + out {out:.1f})"
+
+
 def timing_percentiles(counts: np.ndarray, quantiles: tuple[float, ...] = (0.5, 0.99, 1.0)) -> tuple[float, ...]:
     """Callback times at these quantiles (1.0: the slowest), as fractions of the block time (to
     the 1 % bin's upper edge; 2.0 or more means later than two blocks), from TIMING_BINS counts."""
