@@ -2,7 +2,8 @@
 
 Both libraries are imported inside the functions, so importing this module costs nothing.
 `host_apis` and `list_devices` ask PortAudio in a short-lived process (about half a second);
-`find_host_api` and `find_device` run in the engine process, which owns PortAudio.
+`find_host_api` and `find_device` run in the engine process, which owns PortAudio (with JACK the
+engine is a JACK client of its own: neuralfx/engine/jack_audio.py).
 """
 
 from __future__ import annotations
@@ -92,15 +93,10 @@ def _scan_here() -> tuple[list[str], list[AudioDevice]]:
 
 
 def find_host_api(name: str) -> int:
-    """The index of the host API whose name contains `name` (case-insensitive)."""
+    """The index of the PortAudio host API whose name contains `name` (case-insensitive); JACK
+    never comes here (the engine is a JACK client of its own)."""
     sd = load_sounddevice()
-
-    try:
-        return match_one(name, [api["name"] for api in sd.query_hostapis()], "audio host API")
-    except ValueError as exc:
-        if "jack" not in name.lower():
-            raise
-        raise ValueError(f"{exc}; PortAudio lists JACK only while a JACK server runs: start jackd first") from None
+    return match_one(name, [api["name"] for api in sd.query_hostapis()], "audio host API")
 
 
 def find_device(device: int | str | None, host_api: int | None, kind: str) -> int:

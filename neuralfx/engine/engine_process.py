@@ -1,4 +1,5 @@
-"""The engine process: the PortAudio stream and its callback, and a main thread that mostly waits.
+"""The engine process: the audio stream and its callback (a JACK client of its own, or a PortAudio
+stream), and a main thread that mostly waits.
 
 Any Python thread that keeps the CPU busy in this process makes the callback wait for the GIL,
 and the callback then misses its deadline (see docs/live.md). So the main thread waits on the
@@ -51,6 +52,10 @@ CAPACITY = 8192
 SILENCE_S = 1.0
 """A running stream whose callback has not come for this long has lost its device or server."""
 
+IDLE_WAKE_S = 0.25
+"""With nothing to do, the main thread still looks after the stream this often (each time it holds
+the interpreter, which the callback may then wait for: rarely is better)."""
+
 
 def engine_main(
     settings: EngineSettings,
@@ -79,19 +84,18 @@ def engine_main(
         _send(conn, EngineEvent("stopped", reason, data=AUDIO_LOST if lost else None))
 
 
-def _lock_memory() -> bool:
+def _lock_memory() -> None:
     """Keep every page the engine touches in RAM (mlockall, locking on first touch), so that the
     callback never waits for the system to page its memory back in. Only where locked memory is
     unlimited (root, or the `audio` group of a JACK setup): with a limit, later allocations
-    would fail. Returns whether memory is locked."""
+    would fail."""
     if sys.platform != "linux":
-        return False
+        return
     import resource
 
-    if resource.getrlimit(resource.RLIMIT_MEMLOCK)[0] != resource.RLIM_INFINITY:
-        return False
-    current, future, on_fault = 1, 2, 4  # MCL_* (Linux)
-    return ctypes.CDLL(None).mlockall(current | future | on_fault) == 0
+    if resource.getrlimit(resource.RLIMIT_MEMLOCK)[0] == resource.RLIM_INFINITY:
+        current, future, on_fault = 1, 2, 4  # MCL_* (Linux)
+        ctypes.CDLL(None).mlockall(current | future | on_fault)
 
 
 class AudioLost(RuntimeError):
@@ -256,7 +260,7 @@ class _Engine:
             self._error(warning)
         waited_on = [x for x in (self.conn, self.midi, self.jack and self.jack.alarm) if x is not None]
         while not self._stopping:
-            timeout = 0.01 if self.signal_path.loading else 0.1  # report the end of a load promptly
+            timeout = 0.01 if self.signal_path.loading else IDLE_WAKE_S  # report the end of a load promptly
             ready = wait(waited_on, timeout=timeout)
             if self.conn in ready:
                 self._commands()
