@@ -15,6 +15,9 @@ import pedalboard
 
 from neuralfx.chain import Chain, settable_parameters
 from neuralfx.midi import PARAMETER_RANGES
+from neuralfx.models import ModelParameter
+
+from .preset_info import control_label
 
 EFFECTS: dict[str, str] = {
     "NoiseGate": "Noise gate",
@@ -37,6 +40,9 @@ EFFECTS: dict[str, str] = {
 """pedalboard plugin class → display name, in the order the "Add effect" menu lists them."""
 
 NEURAL_LABEL = "Neural pedal"
+CABINET = "Convolution"
+CABINET_LABEL = "Cabinet (IR)"
+"""pedalboard's Convolution plays an impulse response file: a speaker cabinet after an amp capture."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,8 @@ class ParameterSpec:
         minimum, maximum: the range, in the engine's units.
         unit: shown after the value ("dB", "ms", "Hz", "%"...).
         scale: displayed value = engine value × scale (fractions 0..1 show as 0..100 %).
-        logarithmic: the slider moves in equal ratios (frequencies, times).
+        logarithmic: the knob moves in equal ratios (frequencies, times).
+        default: the value a double-click on the knob returns to (None: none).
     """
 
     name: str
@@ -59,12 +66,13 @@ class ParameterSpec:
     unit: str = ""
     scale: float = 1.0
     logarithmic: bool = False
+    default: float | None = None
 
     def clamp(self, value: float) -> float:
         return min(self.maximum, max(self.minimum, float(value)))
 
     def to_position(self, value: float, steps: int) -> int:
-        """The slider position (0..steps) of `value`."""
+        """The knob position (0..steps) of `value`."""
         low, high, value = self.minimum, self.maximum, self.clamp(value)
         if self.logarithmic:
             low, high, value = math.log(low), math.log(high), math.log(value)
@@ -127,22 +135,41 @@ def parameter_specs(class_name: str) -> list[ParameterSpec]:
     """The controls of a pedalboard plugin class. Parameters without a known range (an enum such
     as LadderFilter's mode, in a chain made elsewhere) get none: they keep their value."""
     names = settable_parameters(getattr(pedalboard, class_name))
-    return [ParameterSpec(name, _label(name), *_RANGES[name]) for name in names if name in _RANGES]
+    defaults = _DEFAULTS.get(class_name, {})
+    return [
+        ParameterSpec(name, _label(name), *_RANGES[name], default=defaults.get(name))
+        for name in names
+        if name in _RANGES
+    ]
 
 
-def neural_specs() -> list[ParameterSpec]:
-    """The neural pedal's controls (its bypass is the card's on/off switch)."""
-    units = {"input_gain_db": ("dB", 1.0), "output_gain_db": ("dB", 1.0), "mix": ("%", 100.0)}
-    return [ParameterSpec(name, _NEURAL_LABELS[name], *PARAMETER_RANGES[name], *units[name]) for name in _NEURAL_LABELS]
+def neural_specs(controls: tuple[ModelParameter, ...] = ()) -> list[ParameterSpec]:
+    """The neural pedal's controls (its bypass is the card's on/off switch), then its model's own
+    (`NeuralPedal.model_parameters`: the pedal's dials, a NAM file's size)."""
+    units = {"input_gain_db": ("dB", 1.0, 0.0), "output_gain_db": ("dB", 1.0, 0.0), "mix": ("%", 100.0, 1.0)}
+    fixed = [
+        ParameterSpec(name, _NEURAL_LABELS[name], *PARAMETER_RANGES[name], *units[name][:2], default=units[name][2])
+        for name in _NEURAL_LABELS
+    ]
+    own = [
+        ParameterSpec(c.name, control_label(c.name), c.minimum, c.maximum, c.unit, default=c.default) for c in controls
+    ]
+    return fixed + own
 
 
-def specs_for(entry: dict) -> list[ParameterSpec]:
-    """The controls of a chain entry: a neural pedal, a native plugin or a VST3 (raw 0..1 values)."""
+def specs_for(entry: dict, controls: tuple[ModelParameter, ...] = ()) -> list[ParameterSpec]:
+    """The controls of a chain entry: a neural pedal (with its model's `controls`), a native plugin
+    or a VST3 (raw 0..1 values)."""
     if entry["type"] == "neural":
-        return neural_specs()
+        return neural_specs(controls)
     if entry["type"] == "native":
         return parameter_specs(entry["class"])
     return [ParameterSpec(name, name, 0.0, 1.0) for name in entry.get("parameters", {})]
+
+
+def impulse_response_entry(path: str, mix: float = 1.0) -> dict[str, Any]:
+    """A chain-file entry for a cabinet: pedalboard's Convolution playing the impulse response at `path`."""
+    return {"type": "native", "class": CABINET, "parameters": {"mix": mix, "impulse_response_filename": str(path)}}
 
 
 def new_effect_entry(class_name: str) -> dict[str, Any]:
@@ -155,7 +182,7 @@ def new_effect_entry(class_name: str) -> dict[str, Any]:
 def effect_label(entry: dict) -> str:
     """A card title for a chain entry."""
     if entry["type"] == "native":
-        return EFFECTS.get(entry["class"], entry["class"])
+        return CABINET_LABEL if entry["class"] == CABINET else EFFECTS.get(entry["class"], entry["class"])
     if entry["type"] == "plugin":
         return entry["path"].rstrip("/").rsplit("/", 1)[-1]
     return NEURAL_LABEL

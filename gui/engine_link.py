@@ -115,6 +115,9 @@ class EngineLink(QObject):
     def scope(self, samples: int):
         return self.engine.scope(samples)
 
+    def input_scope(self, samples: int):
+        return self.engine.input_scope(samples)
+
     def shutdown(self) -> None:
         """Finish the queued commands, then stop the engine (blocks: for closing the app)."""
         self._worker.wait()

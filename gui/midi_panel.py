@@ -27,10 +27,12 @@ from PyQt6.QtWidgets import (
 
 from neuralfx.commands import Command
 from neuralfx.engine import EngineSettings
-from neuralfx.midi import Binding, MidiMap, trigger_text
+from neuralfx.midi import PARAMETER_RANGES, Binding, MidiMap, trigger_text
+from neuralfx.models import ModelParameter
 
 from .engine_link import Worker
 from .layout import field_with_button
+from .preset_info import control_label
 
 _SWEEPS = "A CC (an expression pedal or a knob) sweeps this over its range"
 ROLES: tuple[tuple[str, Binding, str], ...] = (
@@ -51,7 +53,8 @@ ROLES: tuple[tuple[str, Binding, str], ...] = (
     ("Mix", Binding(Command.SET_PARAMETER, parameter="mix"), _SWEEPS),
     ("Input gain", Binding(Command.SET_PARAMETER, parameter="input_gain_db"), _SWEEPS),
 )
-"""(label, binding, tip) of each trigger that can be learned, besides one Program Change per preset slot."""
+"""(label, binding, tip) of each trigger that can be learned, besides the playing pedal's knobs and one
+Program Change per preset slot."""
 
 ANY_PROGRAM = Binding(Command.SELECT_PRESET).to_dict()
 """The binding "Program Change n plays slot n+1"."""
@@ -83,6 +86,7 @@ class MidiPanel(QWidget):
         self.midi_map = MidiMap.default().to_dict()
         self.learning: dict | None = None
         self.slot_names: list[str] = []
+        self.controls: tuple[ModelParameter, ...] = ()
         self.running = False
 
         self.port = QComboBox()
@@ -108,6 +112,9 @@ class MidiPanel(QWidget):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Action", "Trigger", "", ""])
         self.table.verticalHeader().hide()
+        # a long slot name wraps between words (the row grows) rather than being cut inside one
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         header = self.table.horizontalHeader()
@@ -184,11 +191,20 @@ class MidiPanel(QWidget):
 
     # --- the map ----------------------------------------------------------------------------------
     def show_map(
-        self, midi_map: dict, learning: dict | None, slot_names: list[str], running: bool, ports: tuple = ()
+        self,
+        midi_map: dict,
+        learning: dict | None,
+        slot_names: list[str],
+        running: bool,
+        ports: tuple = (),
+        controls: tuple[ModelParameter, ...] = (),
     ) -> None:
-        """Show the engine's map, what it is learning, the slots and the ports it listens to."""
-        rebuild = list(slot_names) != self.slot_names
+        """Show the engine's map, what it is learning, the slots, the ports it listens to and the
+        playing pedal's own controls (its knobs: a CC can sweep each)."""
+        before = [role for _, role, _ in self.roles()]
         self.midi_map, self.learning, self.slot_names, self.running = midi_map, learning, list(slot_names), running
+        self.controls = tuple(controls)
+        rebuild = [role for _, role, _ in self.roles()] != before
         if running:
             self.listening.setText(
                 "Listening to " + ", ".join(ports) if ports else "No MIDI port: choose one, then restart the engine."
@@ -207,11 +223,25 @@ class MidiPanel(QWidget):
             self._refresh()
 
     def roles(self) -> list[tuple[str, Binding, str]]:
+        knobs = [
+            (f"{control_label(c.name)} (knob)", Binding(Command.SET_PARAMETER, parameter=c.name), _SWEEPS)
+            for c in self.controls
+        ]
+        playing = {c.name for c in self.controls}
+        elsewhere = dict.fromkeys(  # knobs bound in the map that the playing pedal lacks: they can be cleared
+            b["parameter"]
+            for b in self.midi_map["bindings"]
+            if b["command"] == Command.SET_PARAMETER and b["parameter"] not in {*PARAMETER_RANGES, *playing}
+        )
+        knobs += [
+            (f"{control_label(name)} (not on this pedal)", Binding(Command.SET_PARAMETER, parameter=name), _SWEEPS)
+            for name in elsewhere
+        ]
         slots = [
             (f"Slot {i + 1}: {name}", Binding(Command.SELECT_PRESET, slot=i), "A Program Change plays this slot")
             for i, name in enumerate(self.slot_names)
         ]
-        return [*ROLES, *slots]
+        return [*ROLES, *knobs, *slots]
 
     def _rebuild(self) -> None:
         roles = self.roles()

@@ -40,6 +40,18 @@ QSlider::groove:horizontal {{ height: 4px; background: #3a3f45; border-radius: 2
 QSlider::handle:horizontal {{ background: {ACCENT}; width: 12px; margin: -5px 0; border-radius: 6px; }}
 QSlider::sub-page:horizontal {{ background: #a86a17; border-radius: 2px; }}
 QTabBar::tab {{ padding: 6px 16px; }}
+QFrame#levelBlock {{ background: #1d2024; border: 1px solid #343a41; border-radius: 10px; }}
+QLabel#clipLight {{ background: #3a2222; color: #6b4a4a; border-radius: 4px; font-weight: bold; font-size: 8pt;
+    padding: 1px 0; }}
+QLabel#clipLight[lit="true"] {{ background: #ff3b30; color: white; }}
+QDoubleSpinBox#knobValue {{ background: transparent; border: none; font-size: 9pt; }}
+QPushButton#recordButton {{ font-weight: bold; padding: 6px 10px; }}
+QPushButton#recordButton[recording="true"] {{ background: #b3261e; color: white; }}
+QWidget#stage {{ background: #000000; }}
+QLabel#stageSlot {{ font-size: 200px; font-weight: bold; color: {ACCENT}; }}
+QLabel#stageName {{ font-weight: bold; color: #f4f4f4; }}
+QLabel#stageState {{ font-size: 40px; font-weight: bold; color: #9aa1a9; }}
+QLabel#stageState[on="true"] {{ color: #ff4d3d; }}
 QTabBar::tab:selected {{ color: {ACCENT}; }}
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 from collections.abc import Callable
@@ -16,7 +17,6 @@ from PyQt6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -34,31 +34,44 @@ from neuralfx.fileio import parse_json
 from neuralfx.midi import MidiMap
 from neuralfx.pedal import NeuralPedal
 from neuralfx.plugins import real_path, trust_plugins, trusted_plugins_file, untrusted
-from neuralfx.preset import load_preset
+from neuralfx.preset import load_preset, user_preset_dir
 
 from .chain_editor import ChainEditor
 from .chain_model import ChainModel
 from .device_panel import DevicePanel
 from .engine_link import EngineLink, Worker
 from .footswitch import Footswitch
-from .layout import pane, section_header
+from .layout import WordElidedLabel, fix_width, pane, section_header
 from .meters import LevelMeter
 from .midi_panel import MidiPanel
+from .preset_info import PresetInfo
 from .presets_panel import PresetBrowser
 from .scope import ScopeView
+from .stage import StageView
+from .tuner import Tuner, samples_for
 
 POLL_MS = 33
 """About 30 Hz: each tick polls events and reads the meters; every other tick draws the scope."""
 
 WARNING_HOLD_S = 5.0
 FOOTSWITCH_KEYS = ("Space", "B")
+CLIP_DB = -0.1
+"""An input peak at or above this (dBFS), at the interface or after the input gain, lights the clip light."""
+STEPS = {+1: Command.NEXT_PRESET, -1: Command.PREVIOUS_PRESET}
+TUNER_EVERY = 3
+"""The tuner listens on every third tick: 10 times a second."""
 
 
-def neural_entry(preset_path: str | Path) -> tuple[dict, str]:
-    """The chain entry of a preset as a neural pedal with default settings, and the preset's
-    name (reads the file)."""
+def neural_entry(preset_path: str | Path) -> tuple[dict, PresetInfo]:
+    """The chain entry of a preset as a neural pedal with default settings, and what the preset is
+    (reads the file)."""
     preset = load_preset(preset_path)
-    return Chain([NeuralPedal(preset)]).to_dict()["effects"][0], preset.name
+    return Chain([NeuralPedal(preset)]).to_dict()["effects"][0], PresetInfo.of(preset)
+
+
+def default_recordings_folder() -> Path:
+    """$XDG_DATA_HOME/neuralfx/recordings, beside the user's presets."""
+    return user_preset_dir().parent / "recordings"
 
 
 class MainWindow(QMainWindow):
@@ -82,7 +95,8 @@ class MainWindow(QMainWindow):
         self._last_counts = (0, 0)  # the engine's non-finite and clipped counters
         self._ticks = 0
         self._nan_until = self._clip_until = 0.0
-        self._preset_names: dict[str, str] = {}  # chain-file preset reference → preset name
+        self._reading: set[str] = set()  # neural pedals' preset references being read for the editor
+        self._recording_since: float | None = None
         self._rate_of: str | None = None  # the preset reference whose rate the Audio tab was given
         self.allowed_plugins: set[Path] = set()  # native plugins the user allowed in this session
 
@@ -96,6 +110,7 @@ class MainWindow(QMainWindow):
         self.timer.start()
         self._restore_view()
         self.browser.rescan()
+        self.editor.ask_for_pedals()
         self._show_stopped("")
         self._follow_preset_rate()
 
@@ -105,10 +120,20 @@ class MainWindow(QMainWindow):
         self.start_button.setObjectName("startButton")
         self.start_button.setToolTip("Start or stop the audio engine")
         self.start_button.clicked.connect(self.start_or_stop)
-        self.program_label = QLabel("—")
+        fix_width(self.start_button, "▶  Start", "■  Stop", padding=44)
+        self.record_button = QPushButton("● Rec")
+        self.record_button.setObjectName("recordButton")
+        self.record_button.clicked.connect(self.record_or_stop)
+        fix_width(self.record_button, "● Rec", "■ 88:88", padding=28)
+        # preset names are shown as plain text (never markup), shortened at a word's end when long
+        self.program_label = WordElidedLabel("—")
         self.program_label.setObjectName("programName")
-        self.program_label.setTextFormat(Qt.TextFormat.PlainText)  # preset names are shown, never rendered as markup
-        self.program_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.stage_button = QPushButton("Stage")
+        self.stage_button.setToolTip("The stage view: slot and name, big, full screen (F11; Esc leaves)")
+        self.stage_button.clicked.connect(self.show_stage)
+        self.stage = StageView()
+        self.stage.stepped.connect(lambda step: self._command(STEPS[step]))
+        QShortcut(QKeySequence("F11"), self, activated=self.show_stage)
         self.previous_button = QPushButton("◀")
         self.next_button = QPushButton("▶")
         self.previous_button.setToolTip("Previous preset slot")
@@ -124,18 +149,25 @@ class MainWindow(QMainWindow):
         for label in (self.engine_label, self.cpu_label, self.xrun_label, self.latency_label):
             label.setObjectName("chip")
         self.engine_label.setTextFormat(Qt.TextFormat.PlainText)  # device and file names
+        # Buttons keep their places whatever the texts beside them say: the status chips have a row
+        # of their own, and the buttons' widths are fixed.
         top = QHBoxLayout()
         top.addWidget(self.start_button)
+        top.addWidget(self.record_button)
         top.addSpacing(12)
         top.addWidget(self.previous_button)
         top.addWidget(self.program_label, 1)
         top.addWidget(self.next_button)
         top.addSpacing(12)
+        top.addWidget(self.stage_button)
+        chips = QHBoxLayout()
+        chips.addStretch()
         for label in (self.warning_label, self.engine_label, self.cpu_label, self.xrun_label, self.latency_label):
-            top.addWidget(label)
+            chips.addWidget(label)
 
         self.browser = PresetBrowser(self.background)
         self.browser.opened = self._load_json("opened_presets", [])
+        self.browser.favourites = self._load_json("favourite_presets", [])
         self.browser.set_slots(settings.presets)
         self.browser.play_requested.connect(self.play_preset)
         self.browser.slots_changed.connect(self._slots_changed)
@@ -157,8 +189,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.midi_panel, "MIDI")
 
         self.editor = ChainEditor(self._load_chain_model(settings))
+        self.editor.set_levels(settings.input_gain_db, settings.output_gain_db)
         self.editor.chain_changed.connect(self._chain_changed)
         self.editor.parameter_changed.connect(self._parameter_changed)
+        self.editor.levels_changed.connect(self._levels_changed)
+        self.editor.pedal_needed.connect(self._read_pedal)
         self.editor.edited.connect(self.save_soon)
         self.scope = ScopeView()
         self.scope_mode = QComboBox()
@@ -176,6 +211,14 @@ class MainWindow(QMainWindow):
         self.footswitch.pressed_by_user.connect(lambda bypassed: self._command(Command.SET_BYPASS, bypassed))
         for key in FOOTSWITCH_KEYS:
             QShortcut(QKeySequence(key), self, activated=self.footswitch.press)
+        self.stage.stomped.connect(self.footswitch.press)
+        self.tuner = Tuner()
+        self.tuner.hide()
+        self.tuner_button = QPushButton("Tuner")
+        self.tuner_button.setCheckable(True)
+        self.tuner_button.setToolTip("Show the tuner: it listens to the input (T)")
+        self.tuner_button.toggled.connect(self.tuner.setVisible)
+        QShortcut(QKeySequence("T"), self, activated=self.tuner_button.toggle)
         meters = QHBoxLayout()
         meters.addStretch()
         meters.addWidget(self.input_meter)
@@ -184,6 +227,8 @@ class MainWindow(QMainWindow):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addLayout(meters, 1)
+        right_layout.addWidget(self.tuner_button)
+        right_layout.addWidget(self.tuner)
         right_layout.addWidget(self.footswitch)
 
         self.split = QSplitter(Qt.Orientation.Horizontal)
@@ -195,6 +240,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addLayout(top)
+        layout.addLayout(chips)
         layout.addWidget(self.split, 1)
         self.setCentralWidget(central)
         self.resize(1280, 800)
@@ -209,6 +255,8 @@ class MainWindow(QMainWindow):
         settings.chain_dict = self.editor.model.engine_chain_dict() if self.editor.model.effects else None
         settings.chain_name = ""
         settings.midi_map = self.midi_map
+        settings.input_gain_db = self.editor.input_block.value
+        settings.output_gain_db = self.editor.output_block.value
         return settings
 
     def override_settings(self, values: dict) -> None:
@@ -248,6 +296,55 @@ class MainWindow(QMainWindow):
         if self.running:
             self.link.command(command, *args)
 
+    # --- recording and the stage view -------------------------------------------------------------
+    def recordings_folder(self) -> Path:
+        return Path(self.store.value("recordings_folder") or default_recordings_folder())
+
+    def record_or_stop(self) -> None:
+        """Start recording the output to a new file in the recordings folder, or stop."""
+        if not self.running:
+            return
+        if self.link.engine.state.recording:
+            self.link.command(Command.STOP_RECORDING)
+            return
+        folder = self.recordings_folder()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.show_error(f"Cannot record: cannot make the folder {folder} ({exc.strerror})")
+            return
+        stamp = datetime.datetime.now().strftime("%Y-%m-%d %H.%M.%S")
+        self.link.command(Command.START_RECORDING, folder / f"neuralfx {stamp}.wav")
+
+    def _show_recording(self, recording: str | None) -> None:
+        if recording and self._recording_since is None:
+            self._recording_since = time.monotonic()
+        elif not recording:
+            self._recording_since = None
+        self.record_button.setProperty("recording", bool(recording))
+        self._repolish(self.record_button)
+        self.record_button.setToolTip(
+            f"Recording to {recording}: click to stop"
+            if recording
+            else f"Record the output to {self.recordings_folder()}"
+        )
+        self._show_record_time()
+
+    def _show_record_time(self) -> None:
+        if self._recording_since is None:
+            _set_text(self.record_button, "● Rec")
+        else:
+            minutes, seconds = divmod(int(time.monotonic() - self._recording_since), 60)
+            _set_text(self.record_button, f"■ {minutes}:{seconds:02d}")
+
+    def show_stage(self) -> None:
+        """The stage view, full screen (F11 again or Esc leaves)."""
+        if self.stage.isVisible():
+            self.stage.close()
+            return
+        self.stage.showFullScreen()
+        self.stage.activateWindow()
+
     # --- the engine's reports ---------------------------------------------------------------------
     def _on_event(self, event: EngineEvent) -> None:
         map_before = self.midi_map
@@ -256,6 +353,9 @@ class MainWindow(QMainWindow):
         if event.kind == "learned":
             self.midi_panel.show_learned(event.data, map_before)
             self.save_settings()
+        elif event.kind == "recorded":
+            self.statusBar().setStyleSheet("")
+            self.statusBar().showMessage(f"Recorded {event.data}", 15000)
         elif event.kind == "error":
             self.show_error(event.message)
         elif event.kind == "stopped":
@@ -270,6 +370,7 @@ class MainWindow(QMainWindow):
             self.start_button.setEnabled(True)
             self.start_button.setProperty("running", True)
             self._repolish(self.start_button)
+            self.record_button.setEnabled(True)
             self._last_counts = (0, 0)
             if self.audio_lost:
                 self.statusBar().clearMessage()  # the audio is back
@@ -279,15 +380,25 @@ class MainWindow(QMainWindow):
             self.engine_label.setText(f"{_short_api(state.host_api)} · {source} → {state.output_device}")
         self.footswitch.setEnabled(True)
         self.footswitch.show_bypassed(state.bypassed)
-        self.program_label.setText(self._program_title(state) + ("  (loading…)" if state.loading else ""))
-        self.program_label.setToolTip(state.program_name)
+        title = self._program_title(state)
+        self.program_label.set_full_text(title + ("  (loading…)" if state.loading else ""))
+        self.stage.show_program(state.slot, title)
+        self.stage.show_bypassed(state.bypassed)
         self.browser.show_current_slot(state.slot)
         self.editor.follow(state.chain_dict)
+        self.editor.set_levels(state.input_gain_db, state.output_gain_db)
         self._follow_preset_rate()
+        if bool(state.recording) != (self._recording_since is not None):
+            self._show_recording(state.recording)
         if state.midi_map and state.midi_map != self.midi_map:
             self.midi_map = state.midi_map
             self.save_soon()
-        self.midi_panel.show_map(self.midi_map, state.midi_learning, self.browser.slot_names(), True, state.midi_ports)
+        self._show_midi_map(state.midi_learning, True, state.midi_ports)
+
+    def _show_midi_map(self, learning: dict | None, running: bool, ports: tuple = ()) -> None:
+        pedal = self.editor.playing_pedal()
+        controls = pedal.controls if pedal is not None else ()
+        self.midi_panel.show_map(self.midi_map, learning, self.browser.slot_names(), running, ports, controls)
 
     def _program_title(self, state: EngineState) -> str:
         """The playing preset's name (the chain editor shows the rest), else the program's name."""
@@ -295,8 +406,8 @@ class MainWindow(QMainWindow):
         if state.slot is not None or not neural:
             return state.program_name
         reference = neural[0]  # a preset name (in a preset folder) or a path, as chain files hold it
-        if reference in self._preset_names:
-            return self._preset_names[reference]
+        if reference in self.editor.pedals:
+            return self.editor.pedals[reference].name
         for info in self.browser.infos.values():
             if str(info.path) == reference or info.path.stem == reference:
                 return info.name
@@ -314,6 +425,12 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(True)
         self.start_button.setProperty("running", False)
         self._repolish(self.start_button)
+        self._show_recording(None)
+        self.record_button.setEnabled(False)
+        self.stage.show_bypassed(None)
+        self.editor.input_block.show_clipping(False)
+        self.tuner.show_note(None)
+        self.stage.tuner.show_note(None)
         self.footswitch.setEnabled(False)
         self.footswitch.update()
         self.input_meter.reset()
@@ -328,7 +445,7 @@ class MainWindow(QMainWindow):
             self.show_error(f"The audio stopped: {message}. Start it again, then click Restart.", timeout_ms=0)
         elif message:
             self.show_error(f"The engine stopped: {message}")
-        self.midi_panel.show_map(self.midi_map, None, self.browser.slot_names(), False)
+        self._show_midi_map(None, False)
 
     def show_error(self, message: str, timeout_ms: int = 15000) -> None:
         """A message in the status bar, in red (timeout_ms 0: until the next message)."""
@@ -341,7 +458,7 @@ class MainWindow(QMainWindow):
             return
         meters = self.link.meters()
         now = time.monotonic()
-        self.input_meter.show_levels(meters.input_peak_db, meters.input_rms_db, now)
+        self._show_input(meters.input_peak_db, meters.input_rms_db, now)
         self.output_meter.show_levels(meters.output_peak_db, meters.output_rms_db, now)
         non_finite, clipped = self._last_counts
         if meters.non_finite > non_finite:
@@ -367,6 +484,21 @@ class MainWindow(QMainWindow):
         self._ticks += 1
         if self._ticks % 2 == 0 and self.scope.isVisible():
             self.scope.show_samples(self.link.scope(self.scope.samples_needed), meters.sample_rate or 48000)
+        if self._ticks % TUNER_EVERY == 0 and (self.tuner.isVisible() or self.stage.isVisible()):
+            rate = meters.sample_rate or 48000
+            self.tuner.listen(self.link.input_scope(samples_for(rate)), rate)
+            self.stage.tuner.show_note(self.tuner.note)
+        if self._recording_since is not None:
+            self._show_record_time()
+
+    def _show_input(self, peak_db: float, rms_db: float, now: float) -> None:
+        """The IN meter shows what the chain hears (the engine meters the interface, before the input
+        gain); the clip light lights when either reaches full scale."""
+        gain = self.editor.input_block.value
+        self.input_meter.show_levels(peak_db + gain, rms_db + gain, now)
+        if peak_db >= CLIP_DB:  # the interface clipped, whatever the gain makes of it
+            self.input_meter.flag_clip(now)
+        self.editor.input_block.show_clipping(self.input_meter.clipping)
 
     def _show_latency(self, meters: Meters) -> None:
         """The round trip (to the output alone when a file plays) and the engine's part; the
@@ -385,9 +517,9 @@ class MainWindow(QMainWindow):
     def play_preset(self, path: str | Path, then: Callable[[], None] | None = None) -> None:
         """Play a preset in place of the chain's neural pedal (the file is read in the background)."""
 
-        def played(result: tuple[dict, str]) -> None:
-            entry, name = result
-            self._preset_names[entry["preset"]] = name
+        def played(result: tuple[dict, PresetInfo]) -> None:
+            entry, info = result
+            self.editor.know_pedal(entry["preset"], info)
             self.editor.play_preset(entry)
             if then is not None:
                 then()
@@ -419,6 +551,24 @@ class MainWindow(QMainWindow):
         else:
             self.background.run(lambda: load_preset(reference).sample_rate, show, lambda _: show(None))
 
+    def _read_pedal(self, reference: str) -> None:
+        """Read a neural pedal's preset for the chain editor (in the background, once)."""
+        if reference in self._reading:
+            return
+        self._reading.add(reference)
+
+        def known(info: PresetInfo) -> None:
+            self._reading.discard(reference)
+            self.editor.know_pedal(reference, info)
+            self._show_midi_map(self.midi_panel.learning, self.running, self.link.engine.state.midi_ports)
+
+        self.background.run(lambda: PresetInfo.read(reference), known, lambda _: self._reading.discard(reference))
+
+    def _levels_changed(self, input_gain_db: float, output_gain_db: float) -> None:
+        if self.running:
+            self.link.command(Command.SET_LEVELS, input_gain_db, output_gain_db)
+        self.save_soon()
+
     def _parameter_changed(self, name: str, value, effect: int) -> None:
         if self.running:
             self.link.command(Command.SET_PARAMETER, name, value, effect=effect)
@@ -426,7 +576,7 @@ class MainWindow(QMainWindow):
     def _slots_changed(self, slots: list[str]) -> None:
         self._command(Command.SET_PRESETS, slots)
         if not self.running:
-            self.midi_panel.show_map(self.midi_map, None, self.browser.slot_names(), False)
+            self._show_midi_map(None, False)
 
     def _midi_map_changed(self, midi_map: dict) -> None:
         self.midi_map = midi_map
@@ -520,6 +670,7 @@ class MainWindow(QMainWindow):
         self.store.setValue("engine", json.dumps(self.engine_settings().to_dict()))
         self.store.setValue("chain_editor", json.dumps(self.editor.model.to_dict()))
         self.store.setValue("opened_presets", json.dumps(self.browser.opened))
+        self.store.setValue("favourite_presets", json.dumps(self.browser.favourites))
         self.store.setValue("scope_mode", self.scope_mode.currentData())
         self.store.setValue("geometry", self.saveGeometry())
         for key, splitter in self._splitters():
@@ -541,6 +692,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
+        self.stage.close()
         self.save_settings()
         self.background.wait()
         self.link.shutdown()

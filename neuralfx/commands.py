@@ -18,6 +18,7 @@ class Command(str, Enum):
     SET_BYPASS = "set_bypass"
     TOGGLE_BYPASS = "toggle_bypass"
     SET_PARAMETER = "set_parameter"
+    SET_LEVELS = "set_levels"
     START_RECORDING = "start_recording"
     STOP_RECORDING = "stop_recording"
     MIDI_LEARN = "midi_learn"

@@ -37,7 +37,9 @@ MAX_JSON_DEPTH = 64
 """The deepest nesting of arrays and objects read from a JSON file (ours nest 4 deep)."""
 
 
-def _temporary_beside(path: Path, suffix: str) -> Path:
+def temporary_beside(path: Path, suffix: str) -> Path:
+    """A new empty hidden file in `path`'s folder, named as `is_temporary` recognises; the caller
+    deletes it (a temporary that outlives one step: a segment of a split render)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_TEMPORARY_MARK}", suffix=suffix, dir=path.parent)
     os.close(fd)
     os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a normal file respects the umask
@@ -62,7 +64,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """
     path = Path(path)
     check_replaceable(path)
-    tmp = _temporary_beside(path, path.suffix)
+    tmp = temporary_beside(path, path.suffix)
     try:
         yield tmp
         _fsync(tmp)
@@ -101,7 +103,7 @@ def _fsync(path: Path, directory: bool = False) -> None:
 @contextlib.contextmanager
 def scratch_path(beside: Path, suffix: str) -> Iterator[Path]:
     """Yield a temporary file in `beside`'s folder, named like atomic_path's, deleted on exit."""
-    tmp = _temporary_beside(Path(beside), suffix)
+    tmp = temporary_beside(Path(beside), suffix)
     try:
         yield tmp
     finally:

@@ -58,8 +58,9 @@ class LoudnessMeter:
         self._hop = round(HOP_S * sample_rate)
         self._sos = k_weighting(sample_rate)
         self._state = np.zeros((channels, self._sos.shape[0], 2))
-        self._partial = 0.0  # Σ y² of the hop being filled, over channels (BS.1770 weighs L, R and mono by 1)
-        self._filled = 0  # samples in it
+        # y² of the hop being filled, summed over channels (BS.1770 weighs L, R and mono by 1). Each
+        # hop is summed in one call, so any cutting of the signal into chunks measures bit-identically.
+        self._partial = np.zeros(0)
         self._hop_energies: list[float] = []
 
     def add(self, audio: np.ndarray) -> None:
@@ -72,15 +73,12 @@ class LoudnessMeter:
         for c in range(audio.shape[0]):
             weighted[c], self._state[c] = sosfilt(self._sos, audio[c].astype(np.float64), zi=self._state[c])
         squares = np.sum(weighted**2, axis=0)
-        start = 0
-        while start < squares.size:
-            take = min(self._hop - self._filled, squares.size - start)
-            self._partial += float(np.sum(squares[start : start + take]))
-            self._filled += take
-            start += take
-            if self._filled == self._hop:
-                self._hop_energies.append(self._partial)
-                self._partial, self._filled = 0.0, 0
+        if self._partial.size:
+            squares = np.concatenate([self._partial, squares])
+        whole = squares.size - squares.size % self._hop
+        for start in range(0, whole, self._hop):
+            self._hop_energies.append(float(np.sum(squares[start : start + self._hop])))
+        self._partial = squares[whole:].copy()
 
     @property
     def integrated_lufs(self) -> float:

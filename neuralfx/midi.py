@@ -21,14 +21,19 @@ mean "on", MIDI spec CC64–69), comes three ways:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import NamedTuple
 
 from .commands import Command
+from .models import ModelParameter
+from .pedal import SETUP_PARAMETERS
 
 MAP_FORMAT = "neuralfx.midi_map"
-MAP_FORMAT_VERSION = 2  # 2: bindings name their engine command (version 1's "action" names are read too)
+MAP_FORMAT_VERSION = 3
+"""3: a set_parameter binding may sweep a model's own control (a knob such as drive, a NAM size),
+over the playing pedal's range unless it gives one; 2: bindings name their engine command.
+Versions 1 and 2 read as before (version 1's "action" names too)."""
 
 DEFAULT_BYPASS_CC = 102
 """CC102–119 are undefined in the MIDI spec, free for custom use; Strymon pedals bypass on 102."""
@@ -58,7 +63,13 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "input_gain_db": (-24.0, 24.0),
     "mix": (0.0, 1.0),
 }
-"""Neural pedal parameters a CC can drive, with the default range that CC 0–127 spans."""
+"""The parameters every neural pedal has that a CC can sweep, with the default range that CC 0–127
+spans. A CC may also sweep any of the playing pedal's own controls (`NeuralPedal.model_parameters`:
+a knob such as drive, a NAM file's model_size), over the control's range by default."""
+
+NOT_SWEPT = ("bypass", *SETUP_PARAMETERS)
+"""Neural pedal parameters that no CC sweeps: bypass has commands of its own, and the setup
+parameters (the crossfade, the output mode, the input calibration) are no knob to turn."""
 
 LEARN_SKIPPED_CONTROLLERS = frozenset({0, 32, 64, *range(120, 128)})
 """Bank select (0, 32), sustain (64) and channel mode messages (120–127): keyboards and
@@ -143,8 +154,10 @@ class Binding:
             For select_preset, None means any Program Change selects the slot of its number.
         momentary: for toggle_bypass, the release (value < 64) toggles back: hold to switch.
         slot: for select_preset, the preset slot (0-based) to select; None: the program number.
-        parameter: for set_parameter, a key of PARAMETER_RANGES.
-        minimum, maximum: for set_parameter, the values CC 0 and CC 127 map to.
+        parameter: for set_parameter, a key of PARAMETER_RANGES or one of the playing pedal's own
+            controls (e.g. "drive"; what a pedal has is known only when it plays).
+        minimum, maximum: for set_parameter, the values CC 0 and CC 127 map to. Default: the
+            PARAMETER_RANGES range, or the control's whole range (both None, kept so).
     """
 
     command: Command
@@ -178,13 +191,37 @@ class Binding:
         if self.slot is not None and (not selects or not isinstance(self.slot, int) or self.slot < 0):
             raise ValueError(f"{self.command}: slot must be a preset slot (an integer ≥ 0) on a select_preset binding")
         if self.command == Command.SET_PARAMETER:
-            if self.parameter not in PARAMETER_RANGES:
-                raise ValueError(f"parameter must be one of {', '.join(PARAMETER_RANGES)}, got {self.parameter!r}")
-            low, high = PARAMETER_RANGES[self.parameter]
-            object.__setattr__(self, "minimum", _finite("minimum", low if self.minimum is None else self.minimum))
-            object.__setattr__(self, "maximum", _finite("maximum", high if self.maximum is None else self.maximum))
+            self._check_parameter()
         elif (self.parameter, self.minimum, self.maximum) != (None, None, None):
             raise ValueError(f"{self.command}: parameter, minimum and maximum belong to set_parameter bindings only")
+
+    def _check_parameter(self) -> None:
+        name = self.parameter
+        if not (isinstance(name, str) and name.isidentifier() and len(name) <= 64):
+            raise ValueError(
+                f"parameter must name a pedal parameter ({', '.join(PARAMETER_RANGES)}, or a control of "
+                f"the pedal such as drive), got {name!r}"
+            )
+        if name in NOT_SWEPT:
+            raise ValueError(f"a CC cannot sweep {name!r}: sweep {', '.join(PARAMETER_RANGES)} or a pedal's knob")
+        if name in PARAMETER_RANGES:
+            low, high = PARAMETER_RANGES[name]
+            object.__setattr__(self, "minimum", _finite("minimum", low if self.minimum is None else self.minimum))
+            object.__setattr__(self, "maximum", _finite("maximum", high if self.maximum is None else self.maximum))
+        elif (self.minimum is None) != (self.maximum is None):
+            raise ValueError(f"{name}: give both minimum and maximum, or neither (the pedal's whole range)")
+        elif self.minimum is not None:
+            _finite("minimum", self.minimum)
+            _finite("maximum", self.maximum)
+
+    def range_for(self, controls: Sequence[ModelParameter] = ()) -> tuple[float, float] | None:
+        """The values CC 0 and CC 127 give for a set_parameter binding, with these controls playing
+        (`NeuralPedal.model_parameters`): its own range, else the control's; None when the
+        binding sweeps a control that is not among them."""
+        if self.minimum is not None:
+            return self.minimum, self.maximum
+        control = next((c for c in controls if c.name == self.parameter), None)
+        return None if control is None else (control.minimum, control.maximum)
 
     @property
     def role(self) -> tuple[Command, bool, int | None, str | None]:
@@ -299,20 +336,44 @@ class MidiMap:
         self.learning = None
         return Learned(learned, replaced)
 
-    def handle(self, message: MidiMessage) -> list[Action]:
+    def handle(self, message: MidiMessage, controls: Sequence[ModelParameter] = ()) -> list[Action]:
         """The actions `message` triggers (none if it is on another channel or bound to nothing,
-        or while learning)."""
+        or while learning). `controls`: the playing pedal's own controls
+        (`NeuralPedal.model_parameters`); a CC bound to a control it lacks does nothing (see
+        `problems_with`), and a value beyond the control's range is held at its end."""
         if self.learning is not None or not self._on_channel(message):
             return []
         matches = [b for b in self.bindings if b.triggered_by(message)]
         if message.kind == "program_change" and any(b.program is not None for b in matches):
             matches = [b for b in matches if b.program is not None]  # a specific program beats "any program"
-        return [action for binding in matches for action in self._actions(binding, message)]
+        return [action for binding in matches for action in self._actions(binding, message, controls)]
+
+    def problems_with(self, controls: Sequence[ModelParameter], pedal: str = "the pedal") -> list[str]:
+        """What in this map the playing pedal cannot do: CCs bound to controls it lacks, and ranges
+        that reach beyond its control's (an engine reports these when a pedal starts to play)."""
+        problems = []
+        by_name = {c.name: c for c in controls}
+        for b in self.bindings:
+            if b.command != Command.SET_PARAMETER or b.parameter in PARAMETER_RANGES:
+                continue
+            trigger = f"CC {b.control}" if b.control is not None else "a learned CC"
+            control = by_name.get(b.parameter)
+            if control is None:
+                has = ", ".join(by_name) or "no knobs"
+                problems.append(f"{trigger} sweeps {b.parameter}, which {pedal} does not have ({has}): it does nothing")
+            elif b.minimum is not None and (
+                min(b.minimum, b.maximum) < control.minimum or max(b.minimum, b.maximum) > control.maximum
+            ):
+                problems.append(
+                    f"{trigger} sweeps {b.parameter} from {b.minimum:g} to {b.maximum:g}, beyond {pedal}'s "
+                    f"{control.minimum:g} to {control.maximum:g}: it stops at the ends"
+                )
+        return problems
 
     def _on_channel(self, message: MidiMessage) -> bool:
         return self.channel is None or message.channel == self.channel
 
-    def _actions(self, binding: Binding, message: MidiMessage) -> list[Action]:
+    def _actions(self, binding: Binding, message: MidiMessage, controls: Sequence[ModelParameter]) -> list[Action]:
         pressed = message.value >= 64
         command = binding.command
         if message.kind == "program_change":
@@ -327,7 +388,13 @@ class MidiMap:
         if command == Command.SET_BYPASS:
             return [Action(command, (not pressed,))]
         if command == Command.SET_PARAMETER:
-            value = binding.minimum + (binding.maximum - binding.minimum) * message.value / 127
+            span = binding.range_for(controls)
+            if span is None:
+                return []  # a control the playing pedal lacks
+            value = span[0] + (span[1] - span[0]) * message.value / 127
+            control = next((c for c in controls if c.name == binding.parameter), None)
+            if control is not None:
+                value = min(control.maximum, max(control.minimum, value))
             return [Action(command, (binding.parameter, value))]
         return [Action(command)] if pressed else []  # toggle_bypass, next_preset, previous_preset
 
@@ -345,7 +412,7 @@ class MidiMap:
         if not isinstance(data, dict) or data.get("format") != MAP_FORMAT:
             raise ValueError(f'{source}: not a neuralfx MIDI map (no "format": "{MAP_FORMAT}")')
         version = data.get("format_version")
-        if version not in (1, MAP_FORMAT_VERSION):
+        if version not in (1, 2, MAP_FORMAT_VERSION):
             raise ValueError(f"{source}: unsupported MIDI map format_version {version!r}")
         if not isinstance(data.get("bindings"), list):
             raise ValueError(f'{source}: "bindings" must be a list')

@@ -50,6 +50,9 @@ MAX_HEADER_BYTES = 1024 * 1024
 MAX_STREAM_BYTES = 64 * 1024 * 1024
 """The most memory one channel of a preset may need to play (the 24×16 PedalNet: 3.8 MB)."""
 PRESET_PATH_ENV = "NEURALFX_PRESET_PATH"
+DEFAULT_PRESET = "ts9-lite"
+"""What `neuralfx live` and the app play when nothing else is chosen: of the shipped TS9 presets, the
+cheapest within 1.5× of the best held-out ESR (docs/training.md, "The TS9 in every size")."""
 
 
 class PresetError(ValueError):

@@ -65,6 +65,16 @@ def make_preset(config: PedalNetConfig | None = None, seed: int = 0, sample_rate
     return Preset(PedalNetModel(config, random_weights(config, seed)), sample_rate, PresetMetadata(**fields))
 
 
+def knob_preset(path: Path, seed: int = 3, name: str = "knobs test") -> Path:
+    """A tiny random-weight PedalNet with a drive and a tone dial (0-10, FiLM conditioned), saved at `path`."""
+    from neuralfx.models.pedalnet import Knob
+
+    knobs = (Knob("drive", 0, 10, 5), Knob("tone", 0, 10, 5))
+    config = PedalNetConfig(channels=4, dilations=(1, 2, 4, 8), knobs=knobs, conditioning="film")
+    metadata = PresetMetadata(name=name, pedal="random weights with knobs", knobs={"drive": 5, "tone": 5})
+    return Preset(PedalNetModel(config, random_weights(config, seed)), 48000, metadata).save(path)
+
+
 def varying_blocks(total: int, seed: int = 0, sizes: Sequence[int] = ODD_BLOCKS) -> list[int]:
     """Block sizes drawn from `sizes` (and random ones), covering exactly `total` samples."""
     rng = np.random.default_rng(seed)

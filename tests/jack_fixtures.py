@@ -1,7 +1,10 @@
 """A real JACK server (dummy backend) and a JACK test client, for the live engine's tests.
 
-Each test module gets its own server with a unique name (`jack` fixture, module scope), so
-tests never meet another JACK server on the machine. JACK_DEFAULT_SERVER points clients (and
+Each test module gets its own server (`jack` fixture, module scope) under a name no running
+server holds, so tests never meet another JACK server on the machine. The names come from a
+fixed set of JACK_SLOTS: JACK's registry has 8 slots and frees a dead server's slot only when a
+server of the same name starts, so unique names would leak a slot per killed jackd until no
+server starts at all. JACK_DEFAULT_SERVER points clients (and
 the engine process, which inherits the environment) at it; JACK_NO_START_SERVER=1 makes a
 client fail fast instead of starting a server of its own.
 """
@@ -11,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import itertools
 import os
 import shutil
 import signal
@@ -28,7 +30,7 @@ import pytest
 from neuralfx.engine import EngineSettings, LiveEngine
 
 ENGINE_CLIENT = "nfxtest"
-_names = itertools.count()
+JACK_SLOTS = 8
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,26 @@ def kill_server(server: JackServer) -> None:
     os.waitpid(server.pid, 0)
 
 
+def _free_name() -> str:
+    for slot in range(JACK_SLOTS):
+        name = f"neuralfx-test-{slot}"
+        check = subprocess.run(
+            ["jack_wait", "-s", name, "-c"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "JACK_NO_START_SERVER": "1"},
+        )
+        if check.stdout.strip() == "not running":
+            return name
+    raise RuntimeError(f"all {JACK_SLOTS} JACK test servers are running: is another test run going on?")
+
+
 @contextlib.contextmanager
 def jack_server(period: int = 256, sample_rate: int = 48000, name: str | None = None) -> Iterator[JackServer]:
-    """A JACK server (dummy backend) named `name` (default: a new unique name) for the block."""
+    """A JACK server (dummy backend) named `name` (default: a free one of the fixed names) for the block."""
     if shutil.which("jackd") is None:
         pytest.skip("jackd is not installed (apt install jackd2): the live engine's JACK tests need it")
-    name = name or f"neuralfx-test-{os.getpid()}-{next(_names)}"
+    name = name or _free_name()
     realtime = [] if _realtime_allowed() else ["--no-realtime"]
     command = ["jackd", "-n", name, *realtime, "-d", "dummy", "-r", str(sample_rate), "-p", str(period)]
     saved = {key: os.environ.get(key) for key in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
@@ -76,7 +92,12 @@ def jack_server(period: int = 256, sample_rate: int = 48000, name: str | None = 
             server.kill()
             server.wait()
             log.seek(0)
-            raise RuntimeError(f"jackd did not start: {' '.join(command)}\n{log.read()}")
+            printed = log.read()
+            if "Too many servers" in printed:
+                printed += (
+                    "\nJACK's registry is full of servers that were killed: with no jackd running, rm -r /dev/shm/jack*"
+                )
+            raise RuntimeError(f"jackd did not start: {' '.join(command)}\n{printed}")
         yield JackServer(name, period, sample_rate, server.pid)
     finally:
         server.terminate()

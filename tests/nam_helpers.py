@@ -47,10 +47,12 @@ def require_namrun() -> Path:
     return path
 
 
-def namrun_render(model: Path, x: np.ndarray, folder: Path, block: int = 64, slim: float | None = None) -> np.ndarray:
-    """NAM Core's output for x (exact tanh), the model reset (pre-warmed) first."""
+def namrun_render(
+    model: Path, x: np.ndarray, folder: Path, block: int = 64, slim: float | None = None, rate: int = 48000
+) -> np.ndarray:
+    """NAM Core's output for x at the model's `rate` (exact tanh), the model reset (pre-warmed) first."""
     wav_in, wav_out = folder / "namrun_in.wav", folder / "namrun_out.wav"
-    sf.write(wav_in, x.astype(np.float32), 48000, subtype="FLOAT")
+    sf.write(wav_in, x.astype(np.float32), rate, subtype="FLOAT")
     command = [str(require_namrun()), "--no-fast-tanh", "render", str(model), str(wav_in), str(wav_out), "--block"]
     command.append(str(block))
     if slim is not None:

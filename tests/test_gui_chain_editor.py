@@ -36,7 +36,7 @@ def test_edits_reach_the_engine(qtbot, tmp_path, monkeypatch, jack):  # noqa: F8
     reverb.controls["room_size"].box.setValue(70.0)  # shown in %
     qtbot.waitUntil(lambda: engine_parameters(window, 0)["room_size"] == 0.7, timeout=TIMEOUT_MS)
     neural = editor.cards[1]
-    neural.controls["output_gain_db"].slider.setValue(0)  # the slider's bottom: -24 dB
+    neural.controls["output_gain_db"].knob.setValue(0)  # the knob turned fully down: -24 dB
     qtbot.waitUntil(lambda: engine_parameters(window, 1)["output_gain_db"] == -24.0, timeout=TIMEOUT_MS)
 
     reverb.power.click()  # off: the engine plays the chain without it, the editor keeps it
@@ -55,7 +55,7 @@ def test_edits_reach_the_engine(qtbot, tmp_path, monkeypatch, jack):  # noqa: F8
 
     editor.cards[0].remove_button.click()
     qtbot.waitUntil(lambda: engine_chain(window) == [NEURAL], timeout=TIMEOUT_MS)
-    assert [card.title.text() for card in editor.cards] == ["tiny"]
+    assert [card.title.text() for card in editor.cards] == ["tiny test"]  # the preset's name
 
     window.save_settings()  # the editor's chain, switched-off effects included, is kept
     saved = ChainModel.from_dict(json.loads(window.store.value("chain_editor")))

@@ -22,7 +22,7 @@ def test_folders_opened_files_and_metadata(qtbot, tmp_path, monkeypatch):
     window = open_window(qtbot, tmp_path, monkeypatch)
     browser = window.browser
     qtbot.waitUntil(lambda: "Your presets" in names(browser), timeout=TIMEOUT_MS)
-    assert names(browser)["Your presets"] == ["(empty: save or copy .nfx files here)"]
+    assert names(browser)["Your presets"] == ["(empty: copy .nfx or .nam files here)"]
     assert browser.folder_button.text() == "Create your folder"
 
     folder = browser.create_user_folder()
@@ -83,7 +83,7 @@ def test_play_from_the_browser_and_step_through_slots(qtbot, tmp_path, monkeypat
     window.next_button.click()
     qtbot.waitUntil(lambda: browser.current_slot == 1, timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: window.program_label.text() == "tiny test", timeout=TIMEOUT_MS)
-    assert window.editor.cards[0].title.text() == "tiny"  # the chain editor follows the engine
+    assert window.editor.cards[0].title.text() == "tiny test"  # the chain editor follows the engine
     window.previous_button.click()
     qtbot.waitUntil(lambda: window.program_label.text() == "My tone", timeout=TIMEOUT_MS)
 

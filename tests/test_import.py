@@ -1,10 +1,10 @@
-"""`import neuralfx` stays light: no torch, Qt, MIDI or audio-device libraries, no numba or scipy."""
+"""`import neuralfx` stays light: no torch, Qt, MIDI, audio-device or Dask libraries, no numba or scipy."""
 
 import json
 import subprocess
 import sys
 
-HEAVY = ["torch", "PyQt6", "mido", "rtmidi", "sounddevice", "matplotlib", "scipy", "numba"]
+HEAVY = ["torch", "PyQt6", "mido", "rtmidi", "sounddevice", "matplotlib", "scipy", "numba", "dask", "distributed"]
 HEAVY += ["neuralfx_training", "neuralfx_gui"]
 
 

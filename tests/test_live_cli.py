@@ -9,6 +9,7 @@ from jack_fixtures import ENGINE_CLIENT, jack  # noqa: F401  (jack is a fixture)
 from live_helpers import tiny_chain
 
 from neuralfx.cli import main
+from neuralfx.preset import DEFAULT_PRESET, load_preset
 
 DI = Path(__file__).parent.parent / "examples" / "di_clip.wav"
 
@@ -41,3 +42,9 @@ def test_live_plays_a_looped_file_records_and_reports(jack, tmp_path, capsys):  
     expected = tiny_chain()(np.tile(sine, 4), rate)[rate:]
     assert np.ptp(audio[rate:]) == pytest.approx(np.ptp(expected), rel=1e-3)  # the model's output, steady
     assert sorted(p.name for p in tmp_path.iterdir()) == ["di.wav", "quiet tiny.json", "take.wav"]
+
+
+def test_live_without_a_program_plays_the_default_preset(jack, capsys):  # noqa: F811
+    arguments = ["live", "--host-api", "jack", "--client-name", ENGINE_CLIENT, "--input-file", str(DI)]
+    assert main([*arguments, "--duration", "1"]) == 0
+    assert f"playing {load_preset(DEFAULT_PRESET).name} at 48000 Hz" in capsys.readouterr().out

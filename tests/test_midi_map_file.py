@@ -51,7 +51,7 @@ def test_a_version_1_map_reads_its_action_names_as_commands():
     ("data", "problem"),
     [
         ({"bindings": []}, "not a neuralfx MIDI map"),
-        ({"format": "neuralfx.midi_map", "format_version": 3, "bindings": []}, "format_version"),
+        ({"format": "neuralfx.midi_map", "format_version": 4, "bindings": []}, "format_version"),
         ({"format": "neuralfx.midi_map", "format_version": 2, "bindings": {}}, '"bindings" must be a list'),
         ({"format": "neuralfx.midi_map", "format_version": 2, "bindings": [{"command": "x"}]}, "binding 0"),
         ({"format": "neuralfx.midi_map", "format_version": 2, "bindings": [{"command": "stop"}]}, "cannot send 'stop'"),

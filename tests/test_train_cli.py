@@ -59,7 +59,7 @@ def test_train_refuses_bad_options_with_a_message(tmp_path, capsys):
                  "--config", str(config)]) == 1  # fmt: skip
     assert "unknown options ['chanels']" in capsys.readouterr().err
     assert main(["train", "--input", str(dry_path), "--target", str(wet_path), "-o", str(wet_path)]) == 1
-    assert "a preset file must end in .nfx" in capsys.readouterr().err
+    assert "a pedalnet preset is written as .nfx or .nam" in capsys.readouterr().err
     for flag, value, message in (
         ("--warmup-steps", "-1", "--warmup-steps must be 0 (no warm-up) or more, got -1"),
         ("--grad-clip", "0", "--grad-clip must be positive, got 0"),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from neuralfx.audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 
+from .architectures import check_output, output_suffixes
 from .progress import say
 from .settings import TrainSettings, flag
 
@@ -32,7 +33,7 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
         metavar="MANIFEST.json",
         help="instead of --input/--target: the pedal recorded at several knob settings (see docs/capture.md)",
     )
-    train.add_argument("-o", "--output", required=True, type=Path, help="the preset to write (.nfx)")
+    train.add_argument("-o", "--output", required=True, type=Path, help="the preset to write (.nfx or .nam)")
     train.add_argument("--name", help="the preset's display name (default: the output file's name)")
     train.add_argument("--pedal", help="what was captured, said honestly (e.g. 'Ibanez TS9, serial …')")
     train.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE", help="a knob setting (repeat)")
@@ -74,11 +75,11 @@ def train_settings(args: argparse.Namespace) -> TrainSettings:
     return TrainSettings.from_config_file(args.config, **given) if args.config else TrainSettings(**given)
 
 
-def _output_path(path: Path, sources: tuple[Path, ...]) -> Path:
+def _output_path(path: Path, sources: tuple[Path, ...], architecture: str) -> Path:
+    """The preset to write (its suffix added when none is given)."""
     if path.suffix == "":
-        path = path.with_suffix(".nfx")
-    if path.suffix != ".nfx":
-        raise ValueError(f"{path}: a preset file must end in .nfx")
+        path = path.with_suffix(output_suffixes(architecture)[0])
+    check_output(path, architecture)
     if any(path.resolve() == s.resolve() for s in sources):
         raise ValueError(f"{path}: the output would overwrite one of the audio files")
     if not path.parent.is_dir():
@@ -111,10 +112,10 @@ def _train(args: argparse.Namespace) -> int:
     common = {"name": args.name, "pedal": args.pedal, "report_dir": args.report_dir, "resume": args.resume}
     common.update(ignore_checks=args.ignore_checks, force=args.force)
     if args.captures:
-        output = _output_path(args.output, (args.captures,))
+        output = _output_path(args.output, (args.captures,), settings.architecture)
         run = train_captures(args.captures, output, settings, **common)
     else:
-        output = _output_path(args.output, (args.input, args.target))
+        output = _output_path(args.output, (args.input, args.target), settings.architecture)
         run = train(args.input, args.target, output, settings, knobs=_knobs(args.knob), **common)
     return 130 if run.result.stopped == "interrupted" else 0
 

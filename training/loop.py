@@ -18,18 +18,22 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from neuralfx.fileio import atomic_path, check_regular_file
 
+from .architectures import build_network
 from .data import DataError, TrainingData, TrainingSet, TrainingWindows
 from .evaluate import validate
 from .loss import esr_grade, multi_resolution_stft, pooled_esr
-from .model import PedalNet
 from .progress import ProgressBar, say
 from .settings import RESUMABLE_CHANGES, TrainSettings, flag
+
+if TYPE_CHECKING:
+    from .architectures import Network
 
 CHECKPOINT_FORMAT = "neuralfx.training-checkpoint"
 CHECKPOINT_VERSION = 2  # 2: settings named as TrainSettings's fields
@@ -43,7 +47,7 @@ ENERGY_FLOOR = 0.01  # of a typical batch's energy: bounds the loss of an all-qu
 class TrainingResult:
     """The best model (by validation ESR) and how the run went."""
 
-    model: PedalNet
+    model: Network
     validation_esr: float
     validation_prediction: np.ndarray
     best_epoch: int
@@ -65,15 +69,22 @@ class TrainingResult:
 
 
 def resolve_device(name: str) -> torch.device:
+    """The torch device for --device; on a GPU, float32 stays float32 (see below)."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError("CUDA was asked for but torch sees no CUDA device: use --device cpu")
+    if name.startswith("cuda"):
+        # TF32 convolutions (cuDNN's default) round to 10 mantissa bits: the validation would not
+        # measure what the float32 engine plays, nor pass the export's 1e-5 check. These small
+        # networks are bound by kernel launches, not arithmetic, so exact float32 costs little.
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     return torch.device(name)
 
 
 class Trainer:
-    """Trains a PedalNet on `data`. `checkpoint_path`, if given, is written after every epoch."""
+    """Trains the network `settings` name on `data`. `checkpoint_path`, if given, is written after every epoch."""
 
     def __init__(
         self,
@@ -84,15 +95,14 @@ class Trainer:
         progress: bool = True,
     ) -> None:
         self.data, self.settings = TrainingSet.of(data), settings
-        self.config = config = settings.model_config(self.data.knobs)
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.log = log
         self.device = resolve_device(settings.device)
         torch.manual_seed(settings.seed)
-        self.model = PedalNet(config).to(self.device)
+        self.model = build_network(settings, self.data.knobs).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.learning_rate)
         self.windows = TrainingWindows(
-            self.data, config.receptive_field, settings.window, settings.batch_size, settings.seed
+            self.data, self.model.receptive_field, settings.window, settings.batch_size, settings.seed
         )
         self.energy_floor = ENERGY_FLOOR * self.windows.mean_energy * settings.batch_size * settings.window
         self.total_steps = settings.epochs * self.windows.steps_per_epoch
@@ -160,7 +170,7 @@ class Trainer:
             self.log(f"training diverged: {exc}. Keeping the best model so far; try a lower --learning-rate")
         if self.best_epoch < 0:
             raise DataError("training stopped before any validation: no model to keep")
-        model = PedalNet(self.config).to(self.device)
+        model = copy.deepcopy(self.model)
         model.load_state_dict(self.best_state)
         return TrainingResult(
             model=model,
@@ -288,7 +298,7 @@ class Trainer:
     def fingerprint(self) -> str:
         """Identifies the data and model a checkpoint belongs to."""
         digest = hashlib.sha256()
-        digest.update(repr(self.config.to_dict()).encode())
+        digest.update(repr(self.model.config_dict()).encode())
         for pair in self.data.validated:
             digest.update(repr((pair.sample_rate, pair.training, pair.validation, pair.knobs)).encode())
             digest.update(pair.input.tobytes())
@@ -336,7 +346,7 @@ class Trainer:
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             self.best_state = state["best_model"]
-            self.best_prediction = state["best_prediction"].numpy()
+            self.best_prediction = state["best_prediction"].cpu().numpy()
             for name in _CHECKPOINTED:
                 setattr(self, name, state[name])
         except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neuralfx.models.pedalnet import PedalNetConfig, validate_weights
+from neuralfx.models.pedalnet import Knob, PedalNetConfig, PedalNetModel, validate_weights
 
 
 class _Layer(nn.Module):
@@ -95,6 +95,21 @@ class PedalNet(nn.Module):
 
     def forward_causal(self, x: torch.Tensor, knobs: torch.Tensor | None = None) -> torch.Tensor:
         return self(F.pad(x, (self.receptive_field - 1, 0)), knobs)
+
+    @property
+    def knobs(self) -> tuple[Knob, ...]:
+        return self.config.knobs
+
+    def describe(self) -> dict:
+        return self.config.describe()
+
+    def config_dict(self) -> dict:
+        """The config as the preset writes it."""
+        return self.config.to_dict()
+
+    def engine_model(self) -> PedalNetModel:
+        """The numpy engine's model with these weights."""
+        return PedalNetModel(self.config, self.to_weights())
 
     def to_weights(self) -> dict[str, np.ndarray]:
         """Weights in the preset layout (float32 numpy arrays)."""

@@ -19,6 +19,7 @@ from neuralfx.nam.wavenet import (
     ArraySpec,
     ArrayWeights,
     LayerWeights,
+    WaveNetModel,
     WaveNetSpec,
     WaveNetWeights,
     pack_weights,
@@ -127,8 +128,18 @@ class NamWaveNet(nn.Module):
     def forward_causal(self, x: torch.Tensor, knobs: torch.Tensor | None = None) -> torch.Tensor:
         return self(F.pad(x, (self.receptive_field - 1, 0)), knobs)
 
+    knobs: tuple = ()
+
     def describe(self) -> dict:
-        return {"architecture": "NAM WaveNet", "config": self.spec.describe(), "receptive_field": self.receptive_field}
+        return self.spec.summary()
+
+    def config_dict(self) -> dict:
+        """The config as the .nam file writes it."""
+        return self.config
+
+    def engine_model(self) -> WaveNetModel:
+        """Our NAM engine's model with these weights (compiles its kernels on first use)."""
+        return WaveNetModel(self.spec, self.flat_weights())
 
     def flat_weights(self) -> np.ndarray:
         """The .nam file's weight list for the current parameters."""

@@ -53,7 +53,8 @@ def write_plots(result: TrainingResult, data: TrainingSet, directory: Path) -> l
         "alignment.png": _alignment_figure(first),
     }
     if data.knobs:
-        figures["settings.png"] = settings_figure(data, result.setting_esrs)
+        rows = setting_esrs(data, result.setting_esrs)
+        figures["settings.png"] = settings_figure(rows, [knob.name for knob in data.knobs])
     for name, figure in figures.items():
         save_figure(figure, directory / name)
     return [directory / name for name in figures]
@@ -68,13 +69,12 @@ def setting_esrs(data: TrainingSet, esrs: list[float]) -> list[dict]:
     ]
 
 
-def settings_figure(data: TrainingSet, esrs: list[float]):
-    """The ESR of every setting: a Drive × Tone-style heat map for two knobs, else a bar chart.
-    Settings never trained on are outlined."""
-    rows = setting_esrs(data, esrs)
+def settings_figure(rows: list[dict], knobs: list[str], measured: str = "validation ESR"):
+    """The ESR of every setting (`setting_esrs` rows): a Drive × Tone-style heat map for two knobs,
+    else a bar chart. Settings never trained on are outlined."""
     figure, (axes,) = _figure(1, 5.0)
-    if len(data.knobs) == 2:
-        (a, b) = (knob.name for knob in data.knobs)
+    if len(knobs) == 2:
+        a, b = knobs
         columns = sorted({r["knobs"][a] for r in rows})
         lines = sorted({r["knobs"][b] for r in rows})
         grid = np.full((len(lines), len(columns)), np.nan)
@@ -96,8 +96,8 @@ def settings_figure(data: TrainingSet, esrs: list[float]):
         axes.bar(range(len(rows)), [r["esr"] for r in rows], color=colours)
         axes.set_xticks(range(len(rows)), labels, rotation=60, ha="right", fontsize=7)
         axes.set(yscale="log", ylabel="plain ESR")
-    mean = float(np.mean(esrs))
-    axes.set_title(f"validation ESR per setting (mean {mean:.4f}; outlined/red: never trained on)")
+    mean = float(np.mean([r["esr"] for r in rows]))
+    axes.set_title(f"{measured} per setting (mean {mean:.4f}; outlined/red: never trained on)")
     return figure
 
 
@@ -208,7 +208,6 @@ def _alignment_figure(data: TrainingData):
 
 def build_report(result: TrainingResult, data: TrainingSet, settings: dict, **extra: object) -> dict:
     """The JSON record of a run. `extra` entries (e.g. a held-out test) are added at top level."""
-    config = result.model.config
     return {
         "validation": {
             "esr": result.validation_esr,
@@ -217,11 +216,7 @@ def build_report(result: TrainingResult, data: TrainingSet, settings: dict, **ex
         },
         "data": data.summary(),
         **({"settings_esr": setting_esrs(data, result.setting_esrs)} if data.knobs else {}),
-        "model": {
-            "config": config.to_dict(),
-            "parameters": config.num_parameters(),
-            "receptive_field": config.receptive_field,
-        },
+        "model": result.model.describe(),
         "settings": settings,
         "training": {
             "device": result.device,

@@ -15,6 +15,8 @@ from neuralfx.fileio import read_json
 from neuralfx.models import PedalNetConfig
 from neuralfx.models.pedalnet import CONDITIONINGS, Knob
 
+from .architectures import ARCHITECTURES, PEDALNET, check_architecture
+
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
@@ -30,10 +32,11 @@ class TrainSettings:
     Messages name the `neuralfx train` flag of each setting."""
 
     # The model.
-    channels: int = _option(16, "channels per layer")
-    kernel_size: int = _option(3, "convolution kernel size")
-    dilation_depth: int = _option(8, "dilations 1, 2, 4 … 2^(depth−1) per stack")
-    repeats: int = _option(3, "stacks of dilations (layers = depth × repeats)")
+    architecture: str = _option(PEDALNET, f"the network: {', '.join(ARCHITECTURES)} (NAM's are written as .nam)")
+    channels: int = _option(16, "channels per layer (pedalnet)")
+    kernel_size: int = _option(3, "convolution kernel size (pedalnet)")
+    dilation_depth: int = _option(8, "dilations 1, 2, 4 … 2^(depth−1) per stack (pedalnet)")
+    repeats: int = _option(3, "stacks of dilations, layers = depth × repeats (pedalnet)")
     conditioning: str = _option("film", "how knobs enter the network (with --captures): film (gain and shift) or bias")
     conditioning_width: int = _option(16, "width of the knobs' conditioning network")
     # The loop.
@@ -76,6 +79,12 @@ class TrainSettings:
             raise ValueError(f"--stft-weight must be 0 (no STFT term) or more, got {self.stft_weight:g}")
         if self.conditioning not in CONDITIONINGS:
             raise ValueError(f"--conditioning must be one of {', '.join(CONDITIONINGS)}, got {self.conditioning!r}")
+        check_architecture(self.architecture)
+        if self.architecture != PEDALNET:
+            for name in _PEDALNET_SIZES:
+                if getattr(self, name) != _DEFAULTS[name]:
+                    shape = f"{self.architecture} has NAM's shape"
+                    raise ValueError(f"{flag(name)} sizes the pedalnet architecture; {shape}")
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"--threads must be at least 1, got {self.threads}")
 
@@ -124,6 +133,9 @@ class TrainSettings:
                 raise ValueError(f"{path}: option {name!r} must be a {known[name].metadata['type'].__name__}") from None
         return cls(**(values | overrides))
 
+
+_PEDALNET_SIZES = ("channels", "kernel_size", "dilation_depth", "repeats")
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainSettings)}
 
 # Settings a resumed run may change: how long it runs and where. The rest shape the training itself.
 RESUMABLE_CHANGES = ("epochs", "time_budget_min", "patience", "device", "threads")

@@ -17,8 +17,9 @@ from pathlib import Path
 import torch
 
 import neuralfx
-from neuralfx.preset import Preset
+from neuralfx.preset import NAM_SUFFIX, Preset
 
+from .architectures import PEDALNET, check_output
 from .captures import read_captures
 from .data import DataError, TrainingSet, prepare_captures, prepare_pair
 from .export import export_preset
@@ -73,7 +74,7 @@ def train(
         ValueError (DataError, PresetError): the files or settings are unusable.
     """
     settings = settings or TrainSettings()
-    output, report_dir = _claim_outputs(output, report_dir, force, resume)
+    output, report_dir = _claim_outputs(output, report_dir, settings, force, resume)
     input_path, target_path = Path(input_path), Path(target_path)
     data = prepare_pair(input_path, target_path, settings.latency, settings.validation_s, ignore_checks)
     sources = {"input": input_path.name, "target": target_path.name}
@@ -98,7 +99,11 @@ def train_captures(
     `neuralfx_training.captures`): the network takes the knobs' positions as inputs. Arguments
     as for `train`."""
     settings = settings or TrainSettings()
-    output, report_dir = _claim_outputs(output, report_dir, force, resume)
+    output, report_dir = _claim_outputs(output, report_dir, settings, force, resume)
+    if settings.architecture != PEDALNET:
+        raise ValueError(f"{settings.architecture} takes no knobs: train a pedal's knobs with --architecture pedalnet")
+    if output.suffix.lower() == NAM_SUFFIX:
+        raise ValueError(f"{output}: NAM's format has no knobs: write a preset with knobs as .nfx")
     captures = read_captures(manifest)
     data = prepare_captures(captures, settings.latency, settings.validation_s, ignore_checks)
     sources = {"captures": Path(manifest).name, "settings": len(data.pairs), "unseen_settings": len(data.unseen)}
@@ -106,10 +111,14 @@ def train_captures(
     return _train(data, sources, output, report_dir, settings, name, pedal, None, resume, log)
 
 
-def _claim_outputs(output: str | Path, report_dir: str | Path | None, force: bool, resume: bool) -> tuple[Path, Path]:
-    """(output, report folder), once neither holds an earlier run's work that this run would
-    replace unasked: a preset at `output` or a checkpoint in the report folder."""
+def _claim_outputs(
+    output: str | Path, report_dir: str | Path | None, settings: TrainSettings, force: bool, resume: bool
+) -> tuple[Path, Path]:
+    """(output, report folder), once the output is a file the architecture is written as, and
+    neither holds an earlier run's work that this run would replace unasked: a preset at `output`
+    or a checkpoint in the report folder."""
     output = Path(output)
+    check_output(output, settings.architecture)
     report_dir = Path(report_dir) if report_dir else output.with_name(output.stem + ".training")
     if not (force or resume):
         for existing, what in ((output, "a preset"), (report_dir / CHECKPOINT, "the checkpoint of an earlier run")):
@@ -137,7 +146,6 @@ def _train(
     if settings.threads:
         torch.set_num_threads(settings.threads)
     summary = data.summary()
-    config = settings.model_config(data.knobs)
     for pair in data.validated:
         at = f" ({pair.setting})" if pair.setting else ""
         alignment = pair.alignment
@@ -146,14 +154,17 @@ def _train(
             log(f"{finding.severity}{at}: {finding.message}")
         if pair.self_esr is not None:
             log(f"self-ESR of the two validation passes{at}: {pair.self_esr:.5f}")
+    trainer = Trainer(data, settings, checkpoint_path=checkpoint, log=log)
+    network = trainer.model.describe()
     log(
         f"training on {summary['training_s']:.1f} s, validating on {summary['validation_s']:.1f} s; "
-        f"{config.num_parameters()} parameters, receptive field {config.receptive_field} samples"
+        f"{settings.architecture}: {network['parameters']} parameters, receptive field "
+        f"{network['receptive_field']} samples, {network['multiply_adds_per_sample']} multiply-adds per sample"
         + (f"; knobs {', '.join(k.name for k in data.knobs)}, {len(data.pairs)} settings" if data.knobs else "")
     )
 
     report_dir.mkdir(parents=True, exist_ok=True)
-    result = Trainer(data, settings, checkpoint_path=checkpoint, log=log).run(resume=resume)
+    result = trainer.run(resume=resume)
     log(
         f"best validation ESR {result.validation_esr:.4f} ({result.grade}) at epoch {result.best_epoch}; "
         f"{result.epochs} epochs in {result.elapsed_s / 60:.1f} min, {result.samples_per_s / 1e3:.0f}k samples/s, "

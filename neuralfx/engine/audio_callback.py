@@ -113,6 +113,7 @@ class AudioCallback:
         else:
             np.copyto(x, column)
         in_peak, in_square = max(x.max(), -x.min()), np.dot(x, x)
+        self.meters.write_input_scope(x)
         self.signal_path.process(x, y)
         self.recorder.push(y)
         self.meters.write_scope(y)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..console import add_set_option, print_error, printable
 from ..fileio import read_json
+from ..preset import DEFAULT_PRESET
 from .meters import latency_text
 from .settings import add_flags
 
@@ -24,7 +25,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "With JACK the ports <client>:in_0 and <client>:out_0.. can be connected to anything.",
     )
     program = parser.add_mutually_exclusive_group()
-    program.add_argument("--preset", help="preset name or .nfx path to play")
+    program.add_argument(
+        "--preset", help=f"preset name or .nfx/.nam path to play (without --chain or --presets: {DEFAULT_PRESET})"
+    )
     program.add_argument("--chain", help="chain file (JSON, see `Chain.save`) to play")
     parser.add_argument(
         "--allow-plugins",
@@ -71,6 +74,8 @@ def _live(args: argparse.Namespace) -> int:
         engine.load_chain(chain, name=Path(args.chain).stem)
     elif args.set:
         raise ValueError("--set needs --preset or --chain: it sets their neural pedals' parameters")
+    elif not args.presets:
+        engine.load_preset(DEFAULT_PRESET)
     if args.midi_map or args.midi_channel is not None:
         midi_map = MidiMap.from_dict(_read_json(args.midi_map), args.midi_map) if args.midi_map else MidiMap.default()
         if args.midi_channel is not None:

@@ -207,6 +207,10 @@ class LiveEngine:
         """The latest `samples` output samples (up to 8192), oldest first."""
         return self._meters.scope(samples) if self._meters is not None else np.zeros(samples, np.float32)
 
+    def input_scope(self, samples: int = 4096) -> np.ndarray:
+        """The latest `samples` input samples (up to 8192), oldest first, before the input gain (for a tuner)."""
+        return self._meters.input_scope(samples) if self._meters is not None else np.zeros(samples, np.float32)
+
     # --- commands ---------------------------------------------------------------------------
     def load_preset(self, name_or_path: str | Path, **parameters: float) -> None:
         """Play a preset (name or path) on its own, crossfading from what plays now; `parameters`
@@ -256,6 +260,14 @@ class LiveEngine:
         (input_gain_db, output_gain_db, mix, bypass) when effect is None. pedalboard plugins take
         their attribute names (e.g. "room_size"); VST3 plugins their parameter names, raw 0..1."""
         self._send(Command.SET_PARAMETER, name, value, effect)
+
+    def set_levels(self, input_gain_db: float | None = None, output_gain_db: float | None = None) -> None:
+        """The engine's own input gain and output level in dB, before and after the whole program
+        (presets and chains come and go, these stay); None leaves one as it is. They glide over 20 ms."""
+        levels = {"input_gain_db": input_gain_db, "output_gain_db": output_gain_db}
+        changed = {name: value for name, value in levels.items() if value is not None}
+        self.settings = dataclasses.replace(self.settings, **changed)  # checks them
+        self._send_if_running(Command.SET_LEVELS, self.settings.input_gain_db, self.settings.output_gain_db)
 
     def start_recording(self, path: str | Path) -> None:
         """Record the output (mono, the stream's rate) to a .wav (32-bit float) or .flac file,

@@ -132,6 +132,7 @@ class _Engine:
         self._resolved_seen = 0
         self._heard = (0, time.monotonic())  # (callbacks, when that count was first seen)
         self._program: LiveProgram | None = None
+        self._midi_problems: list[str] | None = None  # those last reported
         self.state = EngineState(
             bypassed=False,
             presets=tuple(name for name, _, _ in self.slots),
@@ -143,12 +144,15 @@ class _Engine:
             input_file=settings.input_file,
             sample_rate=self.rate,
             block_size=block,
+            input_gain_db=settings.input_gain_db,
+            output_gain_db=settings.output_gain_db,
         )
 
     def _signal_path(self, settings: EngineSettings) -> None:
         """The source, signal path, recorder and callback, once the stream's rate is known."""
         self.source = LoopedFile(settings.input_file, self.rate) if settings.input_file else None
         self.signal_path = SignalPath(self.rate, settings.crossfade_ms, CAPACITY)
+        self.signal_path.set_levels(settings.input_gain_db, settings.output_gain_db)
         self.recorder = Recorder(self.rate)
         self.callback = AudioCallback(
             self.signal_path, self.meters, self.recorder, self.rate, self.channel, self.source, capacity=CAPACITY
@@ -258,6 +262,8 @@ class _Engine:
         self._update(running=True, kind="started")
         for warning in self._startup_warnings:
             self._error(warning)
+        self._midi_problems = None
+        self._check_midi_map()
         waited_on = [x for x in (self.conn, self.midi, self.jack and self.jack.alarm) if x is not None]
         while not self._stopping:
             timeout = 0.01 if self.signal_path.loading else IDLE_WAKE_S  # report the end of a load promptly
@@ -301,11 +307,26 @@ class _Engine:
                 data = {"binding": learned.binding.to_dict(), "replaced": [b.to_dict() for b in learned.replaced]}
                 self._update("learned", data, midi_map=self.midi_map.to_dict(), midi_learning=None)
                 continue  # the message taught the trigger: it does not also fire it
-            for action in self.midi_map.handle(message):
+            for action in self.midi_map.handle(message, self._controls()):
                 try:
                     getattr(self, action.command)(*action.args)
                 except ValueError as exc:  # e.g. Program Change to an empty slot
                     self._error(f"MIDI {action.command}: {exc}")
+
+    def _controls(self) -> tuple:
+        """The own controls (knobs) of the pedal a CC's set_parameter reaches: the program's first neural pedal's."""
+        pedals = self._program.pedals if self._program is not None else []
+        return pedals[0].model_parameters if pedals else ()
+
+    def _check_midi_map(self) -> None:
+        """Say what the map asks of the playing pedal that it cannot do (once, until that changes)."""
+        pedals = self._program.pedals if self._program is not None else []
+        name = pedals[0].preset.name if pedals else "the program"
+        problems = self.midi_map.problems_with(self._controls(), name)
+        if problems != self._midi_problems and self.state.running:
+            for problem in problems:
+                self._error(f"MIDI: {problem}")
+        self._midi_problems = problems
 
     def _housekeeping(self) -> None:
         errors = list(self.signal_path.errors)
@@ -355,6 +376,7 @@ class _Engine:
         self.signal_path.load(program)
         self._program = program
         self._update(program_name=name, chain_dict=chain_dict, slot=slot, loading=True)
+        self._check_midi_map()
 
     def _after_a_callback(self) -> None:
         """Return right after the next callback ends: the main thread's longest GIL-free stretch."""
@@ -396,6 +418,10 @@ class _Engine:
 
     def toggle_bypass(self) -> None:
         self.set_bypass(not self.state.bypassed)
+
+    def set_levels(self, input_gain_db: float, output_gain_db: float) -> None:
+        self.signal_path.set_levels(input_gain_db, output_gain_db)
+        self._update(input_gain_db=input_gain_db, output_gain_db=output_gain_db)
 
     def set_parameter(self, name: str, value, effect: int | None = None) -> None:
         if self._program is None:
@@ -453,3 +479,4 @@ class _Engine:
     def set_midi_map(self, data: dict) -> None:
         self.midi_map = MidiMap.from_dict(data)
         self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
+        self._check_midi_map()

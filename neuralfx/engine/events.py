@@ -32,6 +32,8 @@ class EngineState:
         input_file: the looped input file, or None for the live input.
         sample_rate: the stream's rate in Hz.
         block_size: frames per callback requested (0: the host decides, as with JACK).
+        input_gain_db, output_gain_db: the engine's own input gain and output level (dB), before
+            and after the whole program.
     """
 
     running: bool = False
@@ -51,6 +53,8 @@ class EngineState:
     input_file: str | None = None
     sample_rate: int = 0
     block_size: int = 0
+    input_gain_db: float = 0.0
+    output_gain_db: float = 0.0
 
 
 @dataclass(frozen=True)

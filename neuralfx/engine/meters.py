@@ -1,8 +1,9 @@
 """Meters shared by the engine process (writer: the audio callback) and the controller (reader).
 
-A few float64 values, a scope ring and a histogram of callback times live in shared memory. The
-callback publishes a whole snapshot under a sequence counter (odd while writing), so a reader
-never sees half an update and never makes the callback wait: there is no lock.
+A few float64 values, two scope rings (the output, and the input for a tuner) and a histogram of
+callback times live in shared memory. The callback publishes a whole snapshot under a sequence
+counter (odd while writing), so a reader never sees half an update and never makes the callback
+wait: there is no lock.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ _FIELDS = (
     "non_finite",
     "clipped",
     "stream_time_s",
-    "scope_end",  # last: publish() leaves it to write_scope()
+    "input_scope_end",  # these two last: publish() leaves them to the scope writers
+    "scope_end",
 )
 _INDEX = {name: i for i, name in enumerate(_FIELDS)}
 
@@ -48,8 +50,9 @@ _INDEX = {name: i for i, name in enumerate(_FIELDS)}
 class Meters:
     """One snapshot of the engine's meters.
 
-    Levels are dBFS over the last meter window (about 50 ms), floored at SILENCE_DB. The
-    output is measured after the 0 dBFS ceiling, so output_peak_db never exceeds 0.
+    Levels are dBFS over the last meter window (about 50 ms), floored at SILENCE_DB. The input is
+    measured as the device (or file) gives it, before the engine's input gain; the output after
+    the output level and the 0 dBFS ceiling, so output_peak_db never exceeds 0.
 
     Attributes:
         cpu_load: mean callback time over the window, as a fraction of the block time
@@ -105,11 +108,12 @@ class SharedMeters:
     def __init__(self, context) -> None:
         self._values_raw = context.RawArray("d", len(_FIELDS))
         self._scope_raw = context.RawArray("f", SCOPE_SAMPLES)
+        self._input_scope_raw = context.RawArray("f", SCOPE_SAMPLES)
         self._timing_raw = context.RawArray("d", TIMING_BINS)
         self._attach()
 
     def __getstate__(self) -> dict:
-        return {"_values_raw": self._values_raw, "_scope_raw": self._scope_raw, "_timing_raw": self._timing_raw}
+        return {key: getattr(self, key) for key in ("_values_raw", "_scope_raw", "_input_scope_raw", "_timing_raw")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -118,6 +122,7 @@ class SharedMeters:
     def _attach(self) -> None:
         self._values = np.frombuffer(self._values_raw, np.float64)
         self._scope = np.frombuffer(self._scope_raw, np.float32)
+        self._input_scope = np.frombuffer(self._input_scope_raw, np.float32)
         self.timing_counts = np.frombuffer(self._timing_raw, np.float64)
         """Callbacks per time bin (see TIMING_BINS), since start: written by the callback only."""
 
@@ -167,9 +172,16 @@ class SharedMeters:
 
     def scope(self, samples: int = 2048) -> np.ndarray:
         """The latest `samples` output samples (≤ SCOPE_SAMPLES), oldest first, float32."""
+        return self._read(self._scope, "scope_end", samples)
+
+    def input_scope(self, samples: int = 2048) -> np.ndarray:
+        """The latest `samples` input samples (before the engine's input gain), oldest first."""
+        return self._read(self._input_scope, "input_scope_end", samples)
+
+    def _read(self, ring: np.ndarray, end_field: str, samples: int) -> np.ndarray:
         samples = min(int(samples), SCOPE_SAMPLES)
-        end = int(self._values[_INDEX["scope_end"]]) % SCOPE_SAMPLES
-        return np.roll(self._scope, -end)[SCOPE_SAMPLES - samples :].copy()
+        end = int(self._values[_INDEX[end_field]]) % SCOPE_SAMPLES
+        return np.roll(ring, -end)[SCOPE_SAMPLES - samples :].copy()
 
     # --- the writer (audio callback) --------------------------------------------------------
     def staging(self) -> np.ndarray:
@@ -184,18 +196,25 @@ class SharedMeters:
         values = self._values
         sequence = values[0] + 1.0
         values[0] = sequence  # odd: an update is in progress
-        values[1:-1] = staging[1:-1]  # all but the sequence and scope_end (owned by write_scope)
+        values[1:-2] = staging[1:-2]  # all but the sequence and the scope ends (owned by the scope writers)
         values[0] = sequence + 1.0
 
     def write_scope(self, block: np.ndarray) -> None:
         """Append a block of output samples to the scope ring."""
+        self._write(self._scope, "scope_end", block)
+
+    def write_input_scope(self, block: np.ndarray) -> None:
+        """Append a block of input samples to the input ring."""
+        self._write(self._input_scope, "input_scope_end", block)
+
+    def _write(self, ring: np.ndarray, end_field: str, block: np.ndarray) -> None:
         n = min(block.shape[0], SCOPE_SAMPLES)
         block = block[block.shape[0] - n :]
-        end_index = _INDEX["scope_end"]
+        end_index = _INDEX[end_field]
         start = int(self._values[end_index]) % SCOPE_SAMPLES
         first = min(n, SCOPE_SAMPLES - start)
-        self._scope[start : start + first] = block[:first]
-        self._scope[: n - first] = block[first:]
+        ring[start : start + first] = block[:first]
+        ring[: n - first] = block[first:]
         self._values[end_index] = (start + n) % SCOPE_SAMPLES
 
 

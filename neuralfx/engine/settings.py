@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ..pedal import MAX_GAIN_DB as MAX_LEVEL_DB
+
 
 def _flag(default: Any, help: str, kind: type | None = None) -> Any:
     """A setting that `neuralfx live` and `neuralfx-gui` also take as a flag (see `add_flags`)."""
@@ -44,6 +46,10 @@ class EngineSettings:
     midi_map: dict | None = None
     """`MidiMap.to_dict()`; None: `MidiMap.default()` (CC102 bypass, PC → slot)."""
     client_name: str = _flag("neuralfx", 'JACK client name: ports show as "<name>:in_0", "<name>:out_0"')
+    input_gain_db: float = 0.0
+    """The engine's input gain (dB), before the whole program: what the chain hears (bypassed too)."""
+    output_gain_db: float = 0.0
+    """The engine's output level (dB), after the whole program and the bypass: the master volume."""
 
     def __post_init__(self) -> None:
         self.presets = [str(p) for p in self.presets]
@@ -59,6 +65,10 @@ class EngineSettings:
             raise ValueError(f"crossfade_ms must be between 0 and 1000, got {self.crossfade_ms!r}")
         if not self.client_name:
             raise ValueError("client_name must not be empty")
+        for name in ("input_gain_db", "output_gain_db"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not abs(value) <= MAX_LEVEL_DB:
+                raise ValueError(f"{name} must be a gain from -{MAX_LEVEL_DB:g} to +{MAX_LEVEL_DB:g} dB, got {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

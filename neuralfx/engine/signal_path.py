@@ -1,6 +1,6 @@
 """The audio callback's work, free of any audio API: a mono block in, a safe mono block out.
 
-    input → program → bypass crossfade → NaN/Inf to silence → clip at ±1.0 → output
+    input → input gain → program → bypass crossfade → output level → NaN/Inf to silence → clip at ±1.0 → output
 
 Other threads never touch the audio state: they queue requests, which the callback applies at
 the start of its next block. Loading a program is a swap in four phases, all in the callback
@@ -27,9 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from ..audio import blend_into, silence_non_finite
+from ..audio import blend_into, db_to_gain, silence_non_finite
 from ..glide import Glide
 from .program import LiveProgram
+
+LEVEL_GLIDE_MS = 20.0
+"""Input gain and output level changes glide over this long (no zipper noise, no click)."""
 
 
 @dataclass
@@ -58,6 +61,9 @@ class SignalPath:
         self._retired: deque[LiveProgram] = deque()
         self._requests: deque[Callable[[], None]] = deque()
         self._engaged = Glide(1.0, crossfade)
+        glide = round(LEVEL_GLIDE_MS * 1e-3 * sample_rate)
+        self._input_gain = Glide(1.0, glide)
+        self._output_gain = Glide(1.0, glide)
         self._fade = Glide(0.0, crossfade)
         self._other = np.zeros(capacity, np.float32)
         self.errors: deque[str] = deque(maxlen=16)
@@ -75,6 +81,11 @@ class SignalPath:
 
     def set_bypass(self, bypassed: bool) -> None:
         self._requests.append(lambda: self._engaged.set_target(0.0 if bypassed else 1.0))
+
+    def set_levels(self, input_gain_db: float, output_gain_db: float) -> None:
+        """The engine's input gain and output level in dB (glide over LEVEL_GLIDE_MS)."""
+        into, out = db_to_gain(input_gain_db), db_to_gain(output_gain_db)
+        self._requests.append(lambda: (self._input_gain.set_target(into), self._output_gain.set_target(out)))
 
     def set_parameter(self, index: int, name: str, value: Any) -> None:
         """Apply a change, checked with `LiveProgram.check_parameter`, to the newest program
@@ -118,10 +129,12 @@ class SignalPath:
             self._swap.steps = self._swap.program.build_steps(self.sample_rate, n)
         if silence_non_finite(x):
             self.non_finite_blocks += 1
+        x *= self._input_gain.next(n)
         self.program.process(x, out)
         if self._swap is not None and self._swap.phase != "build":
             self._advance_swap(x, out)
         blend_into(out, x, self._engaged.next(n))
+        out *= self._output_gain.next(n)
         if silence_non_finite(out):
             self.non_finite_blocks += 1
         if max(out.max(), -out.min()) > 1.0:

@@ -157,6 +157,17 @@ class PedalNetConfig:
         convs = sum(2 * c * k * self.layer_inputs(i) for i in range(self.num_layers))
         return convs + (self.num_layers - 1) * c * c + self.num_layers * c
 
+    def describe(self) -> dict:
+        """What a report or `neuralfx presets` says of a model of this config."""
+        return {
+            "architecture": ARCHITECTURE,
+            "config": self.to_dict(),
+            "parameters": self.num_parameters(),
+            "receptive_field": self.receptive_field,
+            "multiply_adds_per_sample": self.multiply_adds(),
+            **({"knobs": [knob.name for knob in self.knobs]} if self.knobs else {}),
+        }
+
     def to_dict(self) -> dict:
         """JSON-ready; a network without knobs is written as before knobs existed."""
         d = {"channels": self.channels, "kernel_size": self.kernel_size, "dilations": list(self.dilations)}
@@ -232,14 +243,7 @@ class PedalNetModel:
         return PedalNetStream(self, settle=settle)
 
     def describe(self) -> dict:
-        return {
-            "architecture": ARCHITECTURE,
-            "config": self.config.to_dict(),
-            "parameters": self.num_parameters,
-            "receptive_field": self.config.receptive_field,
-            "multiply_adds_per_sample": self.multiply_adds,
-            **({"knobs": [knob.name for knob in self.config.knobs]} if self.config.knobs else {}),
-        }
+        return self.config.describe()
 
 
 def validate_weights(config: PedalNetConfig, weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -21,7 +21,7 @@ import numpy as np
 from ..metadata import PresetMetadata
 from ..models.base import ModelParameter
 from .fields import Node
-from .stream import as_samples, output_for
+from .stream import as_samples, delivered, output_for
 
 ARCHITECTURE = "SlimmableContainer"
 SIZE_PARAMETER = "model_size"
@@ -175,10 +175,7 @@ class ContainerStream:
                 self._streams[self._playing].process(x[start:], target[start:])
                 break
             start += self._transition(x[start:], target[start:])
-        if copy_to is not None:
-            copy_to[:] = target
-            return copy_to
-        return target
+        return delivered(target, copy_to)
 
     def _start_switch(self) -> None:
         if self._wanted == self._playing:

@@ -60,7 +60,7 @@ class LSTMModel:
     architecture = ARCHITECTURE
 
     def __init__(self, layers: int, hidden: int, weights: np.ndarray, sample_rate: int) -> None:
-        from . import kernels as k
+        from . import kernels  # noqa: F401  (compiled, or loaded from numba's cache, now rather than later)
 
         self.layers, self.hidden = layers, hidden
         self.memory_samples = None  # recurrent: the memory never ends
@@ -71,13 +71,14 @@ class LSTMModel:
         gate_rows = -(-4 * hidden // 16) * 16  # padded: the gate loops run whole vectors
         self.layout = np.array([layers, 1, hidden, gate_rows, CHUNK], np.int64)
         self.kernel_weights, self.initial_state = _fold(layers, hidden, gate_rows, weights)
-        self._kernels = k
 
     @functools.cached_property
     def rest_state(self) -> np.ndarray:
+        from . import kernels  # not kept on the model: a model is pickled to the live engine's process
+
         state = self.initial_state.copy()
         silence = np.zeros(self.settle_samples, np.float32)
-        self._kernels.run_lstm(silence, np.empty_like(silence), self.kernel_weights, self.layout, state)
+        kernels.run_lstm(silence, np.empty_like(silence), self.kernel_weights, self.layout, state)
         return state
 
     def stream(self, settle: bool = True):

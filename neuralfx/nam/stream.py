@@ -47,6 +47,14 @@ def output_for(x: np.ndarray, out: np.ndarray | None) -> tuple[np.ndarray, np.nd
     return np.empty(x.shape[0], np.float32), out
 
 
+def delivered(target: np.ndarray, copy_to: np.ndarray | None) -> np.ndarray:
+    """The block's output: `target`, or the caller's array it is copied into (see `output_for`)."""
+    if copy_to is None:
+        return target
+    copy_to[:] = target
+    return copy_to
+
+
 def compiled(dispatcher):
     """The one compiled version of a kernel declared with an explicit signature: calling it
     skips the dispatcher's type matching (about 0.2 µs a call); its arguments are still
@@ -90,10 +98,7 @@ class ProgramStream:
         target, copy_to = output_for(x, out)
         p = self._program
         self._run(x, target, p.weights, p.ops, p.terms, p.buffers, self._mem, self._cursor)
-        if copy_to is not None:
-            copy_to[:] = target
-            return copy_to
-        return target
+        return delivered(target, copy_to)
 
     def set_parameter(self, name: str, value: float) -> None:
         no_parameters(name)
@@ -120,10 +125,7 @@ class LSTMStream:
         target, copy_to = output_for(x, out)
         m = self.model
         self._run(x, target, m.kernel_weights, m.layout, self._state)
-        if copy_to is not None:
-            copy_to[:] = target
-            return copy_to
-        return target
+        return delivered(target, copy_to)
 
     def set_parameter(self, name: str, value: float) -> None:
         no_parameters(name)

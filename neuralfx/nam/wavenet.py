@@ -203,6 +203,16 @@ class WaveNetSpec:
             "post_stack_head": None if self.head is None else list(self.head.kernel_sizes),
         }
 
+    def summary(self) -> dict:
+        """What a report or `neuralfx presets` says of a model of this config."""
+        return {
+            "architecture": f"NAM {ARCHITECTURE}",
+            "config": self.describe(),
+            "parameters": self.weight_count(),
+            "receptive_field": self.receptive_field,
+            "multiply_adds_per_sample": self.multiply_adds(),
+        }
+
 
 # ---- parsing ----
 
@@ -580,10 +590,4 @@ class WaveNetModel:
         return ProgramStream(self, settle=settle)
 
     def describe(self) -> dict:
-        return {
-            "architecture": f"NAM {ARCHITECTURE}",
-            "config": self.spec.describe(),
-            "parameters": self.num_parameters,
-            "receptive_field": self.spec.receptive_field,
-            "multiply_adds_per_sample": self.multiply_adds,
-        }
+        return self.spec.summary()

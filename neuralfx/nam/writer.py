@@ -16,6 +16,17 @@ from ..metadata import PresetMetadata
 
 A1_VERSION = "0.5.4"  # what NAM's trainer writes for classic WaveNets: every NAM player reads it
 A2_VERSION = "0.7.0"  # per-layer gating, layer1x1/head1x1, kernel_sizes and head objects
+_A1_ARRAY_KEYS = {
+    "input_size", "condition_size", "channels", "head_size", "kernel_size", "dilations", "activation", "gated",
+    "head_bias",
+}  # fmt: skip
+
+
+def wavenet_version(config: dict) -> str:
+    """The oldest format version that holds a WaveNet `config`: A1's where it uses A1's keys alone,
+    so that every NAM player reads the file."""
+    a1 = config.get("head") is None and all(set(array) <= _A1_ARRAY_KEYS for array in config["layers"])
+    return A1_VERSION if a1 else A2_VERSION
 
 
 def nam_metadata(metadata: PresetMetadata) -> dict:
@@ -60,6 +71,11 @@ def nam_document(
         "sample_rate": float(sample_rate),
         "metadata": nam_metadata(metadata),
     }
+
+
+def with_metadata(document: dict, metadata: PresetMetadata) -> dict:
+    """A .nam file's content with NAM's metadata for `metadata` in place of its own."""
+    return {**document, "metadata": nam_metadata(metadata)}
 
 
 def write_nam(path: str | Path, document: dict) -> Path:

@@ -23,19 +23,23 @@ import soundfile as sf
 
 from ..fileio import atomic_write_text, check_replaceable, is_temporary
 from .options import (
+    EffectSource,
     UsageError,
     add_common_options,
     cpu_count,
     effect_from_args,
     explain,
     marker,
+    positive_float,
     positive_int,
     render_settings,
     usage_errors,
 )
 from .outcome import Outcome, print_summary, totals
-from .pool import render_all
+from .pool import WorkerPool
 from .render import RenderSettings, output_spec, output_suffix
+from .segments import DEFAULT_SEGMENT_S, Split, Splitter
+from .tasks import Executor, FileJob, render_all
 
 AUDIO_SUFFIXES = {".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg", ".oga", ".opus", ".mp3"}
 _LOCK_NAME = ".neuralfx-batch.lock"
@@ -49,6 +53,26 @@ def register(commands: argparse._SubParsersAction) -> None:
     batch.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder for the outputs (created if needed)")
     batch.add_argument(
         "--jobs", type=positive_int, default=cpu_count(), help="worker processes (default: the core count)"
+    )
+    batch.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on this Dask cluster, e.g. tcp://HOST:8786, instead of local worker processes (docs/batch.md)",
+    )
+    batch.add_argument(
+        "--segment-seconds",
+        type=positive_float,
+        default=DEFAULT_SEGMENT_S,
+        metavar="SECONDS",
+        help=f"split files of 1.5 times this or longer into segments of about this long, rendered on several "
+        f"workers and joined exactly (default {DEFAULT_SEGMENT_S:g})",
+    )
+    batch.add_argument(
+        "--tolerance",
+        type=positive_float,
+        metavar="AMPLITUDE",
+        help="split effects whose memory never ends too (recurrent models, reverbs, delays, dynamics), joined "
+        "within this difference from one stream (full scale 1.0), e.g. 1e-4",
     )
     batch.add_argument("--force", action="store_true", help="redo outputs that are already complete")
     batch.add_argument("--dry-run", action="store_true", help="show what would be done; write nothing")
@@ -141,21 +165,28 @@ def _batch(args: argparse.Namespace) -> int:
     settings = render_settings(args)
     source, _, fingerprint = effect_from_args(args, load=not args.dry_run)  # a dry run runs no plugin code
     started = time.perf_counter()
-    plan = _plan(in_root, out_root, settings, fingerprint, args.force)
+    # Joined within a tolerance, an output is not the exact render: it carries its own id.
+    identity = fingerprint if args.tolerance is None else f"{fingerprint} tolerance {args.tolerance!r}"
+    plan = _plan(in_root, out_root, settings, identity, args.force)
+    splitter = Splitter(source, settings, args.segment_seconds, args.tolerance)
+    split = args.scheduler is not None or args.jobs > 1  # one worker gains nothing from segments
+    jobs = [FileJob(o, splitter.split(o.source) if split else Split()) for o in plan if o.status == "todo"]
     if args.dry_run:
         print_summary(plan, None)
         return 1 if any(o.status == "failed" for o in plan) else 0
+    executor = _executor(args, source, fingerprint, settings)
     out_root.mkdir(parents=True, exist_ok=True)
     interrupted = False
     with _exclusive(out_root):
         removed = _remove_temporaries(out_root)
         if removed:
             print(f"removed {removed} temporary file(s) left by an interrupted run", file=sys.stderr)
-        todo = [o for o in plan if o.status == "todo"]
         try:
-            render_all(todo, source, settings, min(args.jobs, len(todo)))
+            with executor:
+                render_all(jobs, executor)
         except KeyboardInterrupt:
             interrupted = True
+        _remove_temporaries(out_root)  # left by workers killed mid-task
     elapsed = time.perf_counter() - started
     code = 130 if interrupted else 1 if any(o.status == "failed" for o in plan) else 0
     if args.report:  # before the summary: a closed stdout (`| head`) must not lose it
@@ -166,6 +197,9 @@ def _batch(args: argparse.Namespace) -> int:
             "effect": {"kind": source.kind, "path": str(source.path), "sha256": fingerprint},
             "settings": asdict(settings),
             "jobs": args.jobs,
+            "scheduler": args.scheduler,
+            "segment_s": args.segment_seconds,
+            "tolerance": args.tolerance,
             "files": [o.report_row() for o in plan],
             "totals": totals(plan, elapsed),
             "exit_code": code,
@@ -175,6 +209,16 @@ def _batch(args: argparse.Namespace) -> int:
     if interrupted:
         print("neuralfx batch: interrupted; run it again to finish", file=sys.stderr)
     return code
+
+
+def _executor(args: argparse.Namespace, source: EffectSource, fingerprint: str, settings: RenderSettings) -> Executor:
+    if args.scheduler is None:
+        return WorkerPool(source, settings, args.jobs)
+    try:
+        from .dask_runner import DaskCluster  # Dask is imported only when it is used
+    except ImportError as exc:
+        raise UsageError(f"--scheduler needs Dask: pip install 'neuralfx[cluster]' ({exc})") from None
+    return DaskCluster(args.scheduler, source, fingerprint, settings)
 
 
 def _check_report(report: Path) -> None:

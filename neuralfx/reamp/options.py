@@ -53,7 +53,7 @@ class EffectSource:
 
 
 def effect_from_args(args: argparse.Namespace, load: bool = True) -> tuple[EffectSource, Any, str]:
-    """(source, the loaded effect, a fingerprint of every file it is made of).
+    """(source, the loaded effect, its `fingerprint`).
 
     A chain's plugins must be trusted or allowed (--allow-plugins). With load=False (a dry run)
     they are checked but not loaded, so no plugin code runs, and the effect is None.
@@ -61,35 +61,42 @@ def effect_from_args(args: argparse.Namespace, load: bool = True) -> tuple[Effec
     try:
         parameters = tuple(args.set)
         if args.preset:
-            path = preset_path(args.preset).resolve()
-            source = EffectSource("preset", path, parameters=parameters)
-            effect, files = source.load(), [path]
+            source = EffectSource("preset", preset_path(args.preset).resolve(), parameters=parameters)
+            effect = source.load()
         else:
-            source, effect, files = _chain(Path(args.chain), args.allow_plugins, parameters, load)
-        digest = hashlib.sha256(source.kind.encode())
-        if parameters:
-            digest.update(repr(parameters).encode())
-        for file in files:
-            digest.update(read_capped(file, MAX_PRESET_BYTES, "an effect's file"))
+            source, effect = _chain(Path(args.chain), args.allow_plugins, parameters, load)
+        return source, effect, fingerprint(source)
     except (PresetError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"{exc.filename or args.chain or args.preset}: cannot read it ({exc.strerror})") from None
-    return source, effect, digest.hexdigest()
 
 
-def _chain(path: Path, allow_plugins: bool, parameters: tuple, load: bool) -> tuple[EffectSource, Any, list[Path]]:
+def _chain(path: Path, allow_plugins: bool, parameters: tuple, load: bool) -> tuple[EffectSource, Any]:
     chain_dict = read_chain_file(path)
     base, name = path.resolve().parent, str(path)
     plugins = chain_plugins(chain_dict, base, name)
     check_consent(plugins, allow_plugins, name)
     source = EffectSource("chain", path.resolve(), tuple(map(str, plugins)), parameters)
-    presets = chain_presets(chain_dict, base, name)
     if load:
-        return source, source.load(), [source.path, *presets]
-    for preset in presets:
+        return source, source.load()
+    for preset in chain_presets(chain_dict, base, name):
         load_preset(preset)  # presets are data: a dry run checks them too
-    return source, None, [source.path, *presets]
+    return source, None
+
+
+def fingerprint(source: EffectSource) -> str:
+    """A sha256 over what the effect is made of: its kind, its --set parameters and its files (the
+    preset, or the chain file and its presets). Raises OSError or ValueError."""
+    digest = hashlib.sha256(source.kind.encode())
+    if source.parameters:
+        digest.update(repr(source.parameters).encode())
+    files = [source.path]
+    if source.kind == "chain":
+        files += chain_presets(read_chain_file(source.path), source.path.parent, str(source.path))
+    for file in files:
+        digest.update(read_capped(file, MAX_PRESET_BYTES, "an effect's file"))
+    return digest.hexdigest()
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -131,6 +138,13 @@ def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from ..console import print_table
+from ..console import print_table, printable
 from .render import RenderResult
 
 
@@ -29,6 +29,8 @@ class Outcome:
     loudness_lufs: float | None = None
     gain_db: float | None = None
     elapsed_s: float | None = None
+    segments: int | None = None  # split across workers into this many segments; None: whole
+    split: str | None = None  # how its segments joined, or why a file long enough to split was not
     source: str = field(default="", repr=False)  # the input's full path
     marker: str = field(default="", repr=False)
 
@@ -51,14 +53,17 @@ class Outcome:
         if self.error:
             return self.error
         if self.status != "done":
-            return str(self.output)
-        text = f"{self.sample_rate} Hz, {self.channels} ch, {self.format} {self.subtype}"
-        if self.clipped_samples:
-            text += f", {self.clipped_samples} samples clipped"
-        if self.non_finite_samples:
-            text += f", {self.non_finite_samples} NaN/Inf input samples silenced"
-        if self.gain_db is not None:
-            text += f", {self.loudness_lufs:.1f} LUFS, gain {self.gain_db:+.1f} dB"
+            text = str(self.output)
+        else:
+            text = f"{self.sample_rate} Hz, {self.channels} ch, {self.format} {self.subtype}"
+            if self.clipped_samples:
+                text += f", {self.clipped_samples} samples clipped"
+            if self.non_finite_samples:
+                text += f", {self.non_finite_samples} NaN/Inf input samples silenced"
+            if self.gain_db is not None:
+                text += f", {self.loudness_lufs:.1f} LUFS, gain {self.gain_db:+.1f} dB"
+        if self.segments:
+            text += f", in {self.segments} segments"
         return text
 
     def report_row(self) -> dict:
@@ -92,6 +97,11 @@ def print_summary(plan: list[Outcome], elapsed_s: float | None) -> None:
     rows = [("STATUS", "FILE", "AUDIO", "OUTPUT")]
     rows += [(names.get(o.status, o.status), o.input, f"{o.seconds:.1f} s", o.describe()) for o in plan]
     print_table(rows)
+    whole = [o for o in plan if o.split and not o.segments and o.status in ("todo", "done")]
+    for reason in dict.fromkeys(o.split for o in whole):  # each reason once, in order
+        count = sum(o.split == reason for o in whole)
+        # A reason names a preset or a plugin file: escaped like the table's names
+        print(printable(f"{count} long file{'s' if count > 1 else ''} not split across workers: {reason}"))
     if elapsed_s is None:
         return
     summed = totals(plan, elapsed_s)

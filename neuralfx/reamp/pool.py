@@ -1,23 +1,23 @@
-"""Worker processes that render a batch's files, one file at a time each: a worker that dies fails
-exactly its file, and a new one takes over."""
+"""The built-in executor: worker processes that run a batch's tasks (tasks.py), one at a time each.
+A worker that dies fails exactly its task, and a new one takes over."""
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Hashable, Iterator
 from typing import Any
 
-from .options import EffectSource, explain
-from .outcome import Outcome
-from .progress import Progress
-from .render import RenderSettings, render_file
+from .options import EffectSource
+from .render import RenderSettings
+from .tasks import Task, run_task
+
+WORKER_DIED = "its worker process died while rendering it (a crash, or killed)"
 
 
 @contextlib.contextmanager
@@ -36,81 +36,89 @@ def _single_threaded_blas() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def render_all(todo: list[Outcome], source: EffectSource, settings: RenderSettings, jobs: int) -> None:
-    """Render `todo` in `jobs` worker processes, filling in each Outcome as it finishes.
+class WorkerPool:
+    """Up to `jobs` worker processes, started as tasks wait for them; each loads the effect once and
+    holds one task at a time, the highest priority (the longest) first. Use it in a `with` block,
+    which stops the workers."""
 
-    Each worker has its own pipe and holds one file at a time, so a worker that dies (a crash,
-    the OOM killer) fails exactly its file, and a new worker takes over.
-    """
-    if not todo:
-        return
-    progress = Progress(todo, sys.stderr)
-    waiting = sorted(range(len(todo)), key=lambda i: todo[i].seconds)  # pop() takes the longest: balances the load
-    context = multiprocessing.get_context("spawn")  # fresh processes: BLAS reads its thread count at import
-    workers: list[_Worker] = []
-    try:
-        with _single_threaded_blas():
-            workers = [_Worker(context, source, settings) for _ in range(jobs)]
-            for worker in workers:
-                worker.take(waiting, todo)
-            while any(worker.index is not None for worker in workers):
-                busy = [worker for worker in workers if worker.index is not None]
-                multiprocessing.connection.wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
-                for worker in busy:
-                    index = worker.index
-                    if worker.collect(todo[index], progress):
-                        progress.finish(index)
-                        if not worker.process.is_alive():  # it died: a new one takes over
-                            position = workers.index(worker)
-                            worker = workers[position] = _Worker(context, source, settings)
-                        worker.take(waiting, todo)
-    finally:
-        progress.close()
-        for worker in workers:
+    def __init__(self, source: EffectSource, settings: RenderSettings, jobs: int) -> None:
+        self.jobs = jobs
+        self._source, self._settings = source, settings
+        self._context = multiprocessing.get_context("spawn")  # fresh processes: BLAS reads its thread count at import
+        self._waiting: list[tuple[float, int, Hashable, Task]] = []  # a heap: the highest priority first
+        self._order = itertools.count()
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for worker in self._workers:
             worker.stop()
+
+    def submit(self, key: Hashable, task: Task) -> None:
+        heapq.heappush(self._waiting, (-task.priority, next(self._order), key, task))
+
+    def events(self) -> Iterator[tuple[Hashable, str, Any, float | None]]:
+        while True:
+            self._hand_out()
+            busy = [worker for worker in self._workers if worker.key is not None]
+            if not busy:
+                return
+            multiprocessing.connection.wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                key = worker.key
+                for event in worker.collect():
+                    yield (key, *event)
+                if not worker.process.is_alive():  # it died: a new one takes over when needed
+                    self._workers.remove(worker)
+
+    def _hand_out(self) -> None:
+        idle = [worker for worker in self._workers if worker.key is None]
+        while self._waiting and (idle or len(self._workers) < self.jobs):
+            if not idle:
+                with _single_threaded_blas():
+                    idle.append(_Worker(self._context, self._source, self._settings))
+                self._workers.append(idle[-1])
+            _, _, key, task = heapq.heappop(self._waiting)
+            idle.pop().take(key, task)
 
 
 class _Worker:
-    """A worker process, the pipe to it, and the index of the file it is rendering (or None)."""
+    """A worker process, the pipe to it, and the key of the task it is running (or None)."""
 
     def __init__(self, context: Any, source: EffectSource, settings: RenderSettings) -> None:
         self.connection, theirs = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(source, settings, theirs), daemon=True)
         self.process.start()
         theirs.close()
-        self.index: int | None = None
+        self.key: Hashable | None = None
 
-    def take(self, waiting: list[int], todo: list[Outcome]) -> None:
-        self.index = waiting.pop() if waiting else None
-        if self.index is not None:
-            outcome = todo[self.index]
-            self.connection.send((outcome.source, outcome.output, outcome.marker))
+    def take(self, key: Hashable, task: Task) -> None:
+        self.key = key
+        self.connection.send(task)
 
-    def collect(self, outcome: Outcome, progress: Progress) -> bool:
-        """Read what the worker said; True once its file is finished (rendered, failed, or it died)."""
+    def collect(self) -> list[tuple[str, Any, float | None]]:
+        """What the worker said since the last call: progress, and, once its task is over, the
+        (status, result or reason, seconds) that ends it; a worker that died fails its task."""
+        events = []
         try:
             while self.connection.poll():
-                message = self.connection.recv()
-                if message[0] == "progress":
-                    progress.advance(self.index, message[1])
-                    continue
-                status, payload, elapsed = message
-                if status == "done":
-                    outcome.record(payload, elapsed)
-                else:
-                    outcome.status, outcome.error = "failed", payload
-                return True
+                events.append(self.connection.recv())
+                if events[-1][0] != "progress":
+                    self.key = None
+                    return events
         except (EOFError, OSError):
             pass
-        if self.process.is_alive():
-            return False
-        outcome.status, outcome.error = "failed", "its worker process died while rendering it (a crash, or killed)"
-        return True
+        if not self.process.is_alive():
+            self.key = None
+            events.append(("failed", WORKER_DIED, None))
+        return events
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
             self.connection.send(None)
-        self.process.join(timeout=5 if self.index is None else 0)
+        self.process.join(timeout=5 if self.key is None else 0)
         if self.process.is_alive():
             self.process.terminate()  # SIGTERM: the worker unwinds, deleting its temporary file
             self.process.join(timeout=5)
@@ -123,23 +131,12 @@ def _worker_main(source: EffectSource, settings: RenderSettings, connection: Any
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _exit_on_signal)  # unwinds, so atomic_path deletes its temporary file
     effect = source.load()
-    while (job := connection.recv()) is not None:
-        input_path, output, marker = job
-        started = time.perf_counter()
-        try:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
-            result = render_file(
-                effect,
-                input_path,
-                output,
-                settings,
-                marker=marker,
-                progress=lambda seconds: connection.send(("progress", seconds)),
-            )
-        except Exception as exc:  # one bad file must not stop the batch
-            connection.send(("failed", explain(Path(input_path), exc), time.perf_counter() - started))
-        else:
-            connection.send(("done", result, time.perf_counter() - started))
+
+    def progress(seconds: float) -> None:
+        connection.send(("progress", seconds, None))
+
+    while (task := connection.recv()) is not None:
+        connection.send(run_task(task, effect, settings, progress))
 
 
 def _exit_on_signal(signum: int, frame: Any) -> None:

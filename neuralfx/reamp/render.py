@@ -229,15 +229,8 @@ def render_file(
         if spec.sample_rate != source.samplerate:
             blocks = resample_blocks(blocks, source.samplerate, spec.sample_rate, spec.channels)
         tail_frames = round(settings.tail_s * spec.sample_rate)
-        blocks = _finite(render_aligned(effect, blocks, spec.sample_rate, spec.channels, tail_frames), effect)
-        loudness = gain_db = None
-        if settings.normalize_lufs is None:
-            with atomic_path(output_path) as tmp:
-                frames, clipped = _write(blocks, tmp, spec, marker)
-        else:
-            loudness, gain_db, frames, clipped = _write_normalized(
-                blocks, output_path, spec, marker, settings.normalize_lufs
-            )
+        blocks = finite_output(render_aligned(effect, blocks, spec.sample_rate, spec.channels, tail_frames), effect)
+        frames, clipped, loudness, gain_db = write_output(blocks, output_path, spec, marker, settings.normalize_lufs)
     return RenderResult(
         input_frames=reader.frames,
         input_sample_rate=source.samplerate,
@@ -270,7 +263,18 @@ class _Reader:
                 self._progress(self.frames / self._source.samplerate)
 
 
-def _finite(blocks: Iterable[np.ndarray], effect: Any) -> Iterator[np.ndarray]:
+def write_output(
+    blocks: Iterable[np.ndarray], output_path: Path, spec: OutputSpec, marker: str, normalize_lufs: float | None
+) -> tuple[int, int, float | None, float | None]:
+    """Write float (channels, n) blocks as the output, atomically, normalised to `normalize_lufs`
+    when given. Returns (frames, clipped samples, loudness before normalising, gain in dB)."""
+    if normalize_lufs is None:
+        with atomic_path(output_path) as tmp:
+            return *write_blocks(blocks, tmp, spec, marker), None, None
+    return _write_normalized(blocks, output_path, spec, marker, normalize_lufs)
+
+
+def finite_output(blocks: Iterable[np.ndarray], effect: Any) -> Iterator[np.ndarray]:
     """`blocks` (the effect's output), NaN and Inf replaced by silence. After the last block, raises
     NonFiniteOutput if there were any, or if the effect silenced any itself (a NeuralPedal, a
     Chain: `non_finite_samples`), so that the file being written is thrown away."""
@@ -290,9 +294,9 @@ def _finite(blocks: Iterable[np.ndarray], effect: Any) -> Iterator[np.ndarray]:
 
 def _write_normalized(
     blocks: Iterable[np.ndarray], output_path: Path, spec: OutputSpec, marker: str, target_lufs: float
-) -> tuple[float, float, int, int]:
+) -> tuple[int, int, float, float]:
     """Render to a float scratch file beside the output while metering it, then write the output
-    with the gain that brings it to `target_lufs`. Returns (loudness, gain_db, frames, clipped)."""
+    with the gain that brings it to `target_lufs`. Returns (frames, clipped, loudness, gain_db)."""
     meter = LoudnessMeter(spec.sample_rate, spec.channels)
 
     def metered() -> Iterator[np.ndarray]:
@@ -301,18 +305,21 @@ def _write_normalized(
             yield block
 
     with scratch_path(output_path, ".w64") as scratch:
-        _write(metered(), scratch, OutputSpec("W64", "FLOAT", spec.sample_rate, spec.channels), "")
+        write_blocks(metered(), scratch, OutputSpec("W64", "FLOAT", spec.sample_rate, spec.channels), "")
         loudness = meter.integrated_lufs
         gain_db = target_lufs - loudness if math.isfinite(loudness) else 0.0  # silence stays silent
         gain = db_to_gain(gain_db)
         with sf.SoundFile(scratch) as source, atomic_path(output_path) as tmp:
-            frames, clipped = _write((block * gain for block in read_blocks(source)), tmp, spec, marker)
-    return loudness, gain_db, frames, clipped
+            frames, clipped = write_blocks((block * gain for block in read_blocks(source)), tmp, spec, marker)
+    return frames, clipped, loudness, gain_db
 
 
-def _write(blocks: Iterable[np.ndarray], path: Path, spec: OutputSpec, marker: str) -> tuple[int, int]:
+def write_blocks(blocks: Iterable[np.ndarray], path: Path, spec: OutputSpec, marker: str) -> tuple[int, int]:
     """Write (channels, n) float blocks; integer subtypes are clipped to ±1.0 first (libsndfile
-    would wrap values beyond full scale around). Returns (frames, clipped samples)."""
+    would wrap values beyond full scale around). The encoder gets them in CHUNK_FRAMES pieces
+    whatever the blocks, because Vorbis encodes the same samples differently when they come in
+    other pieces: a file's bytes depend on its samples alone, not on how its render was cut.
+    Returns (frames, clipped samples)."""
     frames = clipped = 0
     clip = spec.subtype not in FLOAT_SUBTYPES
     with sf.SoundFile(path, "w", spec.sample_rate, spec.channels, spec.subtype, format=spec.format) as out:
@@ -321,7 +328,7 @@ def _write(blocks: Iterable[np.ndarray], path: Path, spec: OutputSpec, marker: s
                 out.comment = marker
             except RuntimeError:  # this format holds no text (W64...)
                 pass
-        for block in blocks:
+        for block in _rechunked(blocks, CHUNK_FRAMES):
             if clip:
                 clipped += int(np.count_nonzero(np.abs(block) > 1.0))
                 np.clip(block, -1.0, 1.0, out=block)
@@ -333,6 +340,23 @@ def _write(blocks: Iterable[np.ndarray], path: Path, spec: OutputSpec, marker: s
                 ) from None
             frames += block.shape[1]
     return frames, clipped
+
+
+def _rechunked(blocks: Iterable[np.ndarray], frames: int) -> Iterator[np.ndarray]:
+    """The stream of (channels, n) `blocks` in blocks of `frames`, the last one shorter."""
+    held: list[np.ndarray] = []
+    count = 0
+    for block in blocks:
+        while block.shape[1]:
+            take = min(frames - count, block.shape[1])
+            held.append(block[:, :take])
+            count += take
+            block = block[:, take:]
+            if count == frames:
+                yield held[0] if len(held) == 1 else np.concatenate(held, axis=1)
+                held, count = [], 0
+    if held:
+        yield np.concatenate(held, axis=1)
 
 
 def _system_error(out: sf.SoundFile) -> str:
