@@ -2,7 +2,9 @@
 
 MIDI learn happens in the engine (it owns the port): "Learn" arms it for one action, the next
 accepted MIDI message becomes that action's trigger, and the engine reports the new map. This
-panel shows the map it is given (`show_map`) and asks for changes through its signals.
+panel shows the map it is given (`show_map`) and asks for changes through its signals. When a
+learned trigger took over another action's, it says which (`show_learned`) and offers Undo;
+"Restore defaults" brings back the default map.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -24,7 +27,7 @@ from PyQt6.QtWidgets import (
 
 from neuralfx.commands import Command
 from neuralfx.engine import EngineSettings
-from neuralfx.midi import PARAMETER_RANGES, Binding, MidiMap
+from neuralfx.midi import PARAMETER_RANGES, Binding, MidiMap, trigger_text
 from neuralfx.models import ModelParameter
 
 from .engine_link import Worker
@@ -57,14 +60,10 @@ ANY_PROGRAM = Binding(Command.SELECT_PRESET).to_dict()
 """The binding "Program Change n plays slot n+1"."""
 
 
-def trigger_text(bindings: list[dict]) -> str:
-    texts = []
-    for b in bindings:
-        if b.get("control") is not None:
-            texts.append(f"CC {b['control']}")
-        elif b.get("program") is not None:
-            texts.append(f"Program {b['program']}")
-    return ", ".join(texts) or "—"
+def triggers_text(bindings: list[dict]) -> str:
+    """The triggers of these bindings (e.g. "CC 102, Program 3"), "—" for none."""
+    triggered = [b for b in map(Binding.from_dict, bindings) if b.control is not None or b.program is not None]
+    return ", ".join(map(trigger_text, triggered)) or "—"
 
 
 class MidiPanel(QWidget):
@@ -123,12 +122,30 @@ class MidiPanel(QWidget):
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.learn_buttons: dict[tuple, QPushButton] = {}
+        self.notice = QLabel()
+        self.notice.setObjectName("warning")
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Put the MIDI map back as it was before this change")
+        self.undo_button.clicked.connect(self._undo)
+        self.restore_button = QPushButton("Restore defaults")
+        self.restore_button.setToolTip("CC 102 toggles bypass; Program Change n plays slot n + 1; nothing else")
+        self.restore_button.clicked.connect(self.restore_defaults)
+        self._undo_map: dict | None = None
+        self._show_notice("")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.undo_button)
+        buttons.addStretch()
+        buttons.addWidget(self.restore_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.listening)
         layout.addWidget(self.any_program)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.notice)
+        layout.addLayout(buttons)
 
         self.port.currentTextChanged.connect(lambda text: self.ports_edited.emit())
         self.own_port.editingFinished.connect(self.ports_edited)
@@ -253,7 +270,7 @@ class MidiPanel(QWidget):
         for row, (_, binding, _) in enumerate(self.roles()):
             key = binding.role
             bound = [b for b in self.midi_map["bindings"] if Binding.from_dict(b).role == key]
-            self.table.item(row, 1).setText("waiting…" if key == waiting else trigger_text(bound))
+            self.table.item(row, 1).setText("waiting…" if key == waiting else triggers_text(bound))
             button = self.learn_buttons[key]
             button.setChecked(key == waiting)
             button.setText("Cancel" if key == waiting else "Learn")
@@ -269,6 +286,42 @@ class MidiPanel(QWidget):
             self.learn_requested.emit(binding.to_dict())
         else:
             self.learn_cancelled.emit()
+
+    def label_of(self, binding: Binding) -> str:
+        """The action's name as the table shows it (e.g. "Bypass: toggle")."""
+        labels = {b.role: label for label, b, _ in self.roles()}
+        return labels.get(binding.role, binding.command.value)
+
+    def show_learned(self, learned: dict, before: dict) -> None:
+        """Say what a "learned" event's trigger took from other actions (its `data`), and offer to
+        undo it (back to the map `before`)."""
+        replaced = [Binding.from_dict(b) for b in learned["replaced"]]
+        if not replaced:
+            self._show_notice("")
+            return
+        binding = Binding.from_dict(learned["binding"])
+        others = ", ".join(f"“{self.label_of(b)}”" for b in replaced)
+        self._show_notice(
+            f"{trigger_text(binding)} now sends “{self.label_of(binding)}”: it no longer sends {others}.", before
+        )
+
+    def restore_defaults(self) -> None:
+        """The default map: CC 102 toggles bypass, Program Change n plays slot n + 1."""
+        before = self.midi_map
+        self._change(**MidiMap.default().to_dict())
+        text = "The default MIDI map is back: CC 102 toggles bypass, Program Change n plays slot n + 1."
+        self._show_notice(text, before)
+
+    def _show_notice(self, text: str, undo_to: dict | None = None) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+        self._undo_map = undo_to
+        self.undo_button.setVisible(undo_to is not None)
+
+    def _undo(self) -> None:
+        if self._undo_map is not None:
+            self._change(**self._undo_map)
+        self._show_notice("")
 
     def clear(self, binding: Binding) -> None:
         """Remove the triggers of an action."""

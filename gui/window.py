@@ -25,8 +25,11 @@ from PyQt6.QtWidgets import (
 
 from neuralfx.chain import Chain, chain_plugins
 from neuralfx.commands import Command
-from neuralfx.engine import EngineEvent, EngineSettings, EngineState, LiveEngine
+from neuralfx.engine import EngineEvent, EngineSettings, EngineState, LiveEngine, Meters
+from neuralfx.engine.advice import XrunAdvice
 from neuralfx.engine.devices import midi_api_for
+from neuralfx.engine.events import AUDIO_LOST
+from neuralfx.engine.meters import latency_text
 from neuralfx.fileio import parse_json
 from neuralfx.midi import MidiMap
 from neuralfx.pedal import NeuralPedal
@@ -86,6 +89,8 @@ class MainWindow(QMainWindow):
         self.link = EngineLink(LiveEngine(settings), self)
         self.background = Worker(1, self)
         self.running = False
+        self.audio_lost = False  # the engine stopped because its audio server or device went away
+        self.xrun_advice = XrunAdvice(jack=False)
         self.midi_map: dict = settings.midi_map or MidiMap.default().to_dict()
         self._last_counts = (0, 0)  # the engine's non-finite and clipped counters
         self._ticks = 0
@@ -263,10 +268,11 @@ class MainWindow(QMainWindow):
         if self.running:
             self.stop()
         else:
-            self.start()
+            self.start(restart=self.audio_lost)
 
-    def start(self) -> None:
-        """Start the engine with the current settings (the process starts in the background)."""
+    def start(self, restart: bool = False) -> None:
+        """Start the engine with the current settings (the process starts in the background);
+        `restart` also brings back the preset slot and footswitch state it had when its audio went away."""
         if self._plugins_refused(self.engine_settings().chain_dict):
             self.show_error("Starting without the plugins you did not allow: they are switched off in the chain.")
         settings = self.engine_settings()
@@ -277,7 +283,7 @@ class MainWindow(QMainWindow):
         def start(engine: LiveEngine) -> None:
             engine.stop()  # an engine that ended by itself may still be exiting: wait for it (no-op otherwise)
             engine.settings = settings
-            engine.start(wait=False)
+            (engine.restart if restart else engine.start)(wait=False)
 
         self.link.submit(start, failed=self._show_stopped)
 
@@ -341,9 +347,11 @@ class MainWindow(QMainWindow):
 
     # --- the engine's reports ---------------------------------------------------------------------
     def _on_event(self, event: EngineEvent) -> None:
+        map_before = self.midi_map
         if event.state is not None:
             self._show_state(event.state)
         if event.kind == "learned":
+            self.midi_panel.show_learned(event.data, map_before)
             self.save_settings()
         elif event.kind == "recorded":
             self.statusBar().setStyleSheet("")
@@ -351,7 +359,7 @@ class MainWindow(QMainWindow):
         elif event.kind == "error":
             self.show_error(event.message)
         elif event.kind == "stopped":
-            self._show_stopped(event.message)
+            self._show_stopped(event.message, lost=event.data == AUDIO_LOST)
 
     def _show_state(self, state: EngineState) -> None:
         if not state.running:
@@ -364,6 +372,10 @@ class MainWindow(QMainWindow):
             self._repolish(self.start_button)
             self.record_button.setEnabled(True)
             self._last_counts = (0, 0)
+            if self.audio_lost:
+                self.statusBar().clearMessage()  # the audio is back
+            self.audio_lost = False
+            self.xrun_advice = XrunAdvice(jack="jack" in state.host_api.lower())
             source = f"loop {Path(state.input_file).name}" if state.input_file else state.input_device
             self.engine_label.setText(f"{_short_api(state.host_api)} · {source} → {state.output_device}")
         self.footswitch.setEnabled(True)
@@ -401,9 +413,15 @@ class MainWindow(QMainWindow):
                 return info.name
         return Path(reference).stem
 
-    def _show_stopped(self, message: str) -> None:
+    def _show_stopped(self, message: str, lost: bool = False) -> None:
         self.running = False
-        self.start_button.setText("▶  Start")
+        self.audio_lost = lost
+        self.start_button.setText("↻  Restart" if lost else "▶  Start")
+        self.start_button.setToolTip(
+            "Start again once the audio is back, with the same preset slot and footswitch"
+            if lost
+            else "Start or stop the audio engine"
+        )
         self.start_button.setEnabled(True)
         self.start_button.setProperty("running", False)
         self._repolish(self.start_button)
@@ -422,14 +440,17 @@ class MainWindow(QMainWindow):
         self.xrun_label.setText("xruns —")
         self.latency_label.setText("latency —")
         self.warning_label.setText("")
-        self.engine_label.setText("Stopped")
-        if message:
+        self.engine_label.setText("Audio lost" if lost else "Stopped")
+        if lost:
+            self.show_error(f"The audio stopped: {message}. Start it again, then click Restart.", timeout_ms=0)
+        elif message:
             self.show_error(f"The engine stopped: {message}")
         self._show_midi_map(None, False)
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, timeout_ms: int = 15000) -> None:
+        """A message in the status bar, in red (timeout_ms 0: until the next message)."""
         self.statusBar().setStyleSheet("color: #ff6b5b")
-        self.statusBar().showMessage(message, 15000)
+        self.statusBar().showMessage(message, timeout_ms)
 
     def _tick(self) -> None:
         self.link.poll()  # nothing once the engine's end was reported, until it starts again
@@ -455,7 +476,11 @@ class MainWindow(QMainWindow):
         if self.xrun_label.property("bad") != (meters.xruns > 0):
             self.xrun_label.setProperty("bad", meters.xruns > 0)
             self._repolish(self.xrun_label)
-        _set_text(self.latency_label, f"{meters.latency_ms:.1f} ms · {meters.sample_rate / 1000:g} kHz")
+        advice = self.xrun_advice.check(meters, now)
+        if advice:
+            self.xrun_label.setToolTip(advice)
+            self.show_error(advice, timeout_ms=30000)
+        self._show_latency(meters)
         self._ticks += 1
         if self._ticks % 2 == 0 and self.scope.isVisible():
             self.scope.show_samples(self.link.scope(self.scope.samples_needed), meters.sample_rate or 48000)
@@ -474,6 +499,19 @@ class MainWindow(QMainWindow):
         if peak_db >= CLIP_DB:  # the interface clipped, whatever the gain makes of it
             self.input_meter.flag_clip(now)
         self.editor.input_block.show_clipping(self.input_meter.clipping)
+
+    def _show_latency(self, meters: Meters) -> None:
+        """The round trip (to the output alone when a file plays) and the engine's part; the
+        parts in the tooltip."""
+        what = "to the output" if meters.input_latency_samples == 0 else "round trip"
+        text = f"{meters.latency_ms:.1f} ms {what} (engine {meters.engine_latency_ms:.1f})"
+        _set_text(self.latency_label, f"{text} · {meters.sample_rate / 1000:g} kHz")
+        tip = (
+            f"{latency_text(meters).capitalize()}; {meters.block_frames} frames per block. With JACK the parts are "
+            "its ports' latencies, the sound card's buffers included; the engine adds only its program's latency."
+        )
+        if self.latency_label.toolTip() != tip:
+            self.latency_label.setToolTip(tip)
 
     # --- what the panels ask for ------------------------------------------------------------------
     def play_preset(self, path: str | Path, then: Callable[[], None] | None = None) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from typing import NamedTuple
 
 from .commands import Command
 from .models import ModelParameter
@@ -263,6 +264,23 @@ class Binding:
         return cls(**data)
 
 
+class Learned(NamedTuple):
+    """What MIDI learn did: the new binding, and the bindings of other actions it replaced
+    because they used the same trigger."""
+
+    binding: Binding
+    replaced: tuple[Binding, ...] = ()
+
+
+def trigger_text(binding: Binding) -> str:
+    """The binding's trigger for people: "CC 102", "Program 4", "any Program Change" or "nothing"."""
+    if binding.control is not None:
+        return f"CC {binding.control}"
+    if binding.program is not None:
+        return f"Program {binding.program}"
+    return "any Program Change" if binding.command == Command.SELECT_PRESET else "nothing"
+
+
 def _finite(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
@@ -303,20 +321,20 @@ class MidiMap:
     def cancel_learn(self) -> None:
         self.learning = None
 
-    def learn_from(self, message: MidiMessage) -> Binding | None:
+    def learn_from(self, message: MidiMessage) -> Learned | None:
         """While learning: bind `message` to the binding being learned, replacing the binding with
-        the same role and whatever used that trigger, and return the new binding (None when the
-        message does not fit, or nothing is being learned)."""
+        the same role and whatever else used that trigger (reported in `Learned.replaced`: a user
+        must hear of it), and return what was learned (None when the message does not fit, or
+        nothing is being learned)."""
         if self.learning is None or not self._on_channel(message) or not self.learning.accepts(message):
             return None
         trigger = "control" if message.kind == "control_change" else "program"
         learned = replace(self.learning, **{trigger: message.number})
-        self.bindings = [
-            b for b in self.bindings if b.role != learned.role and getattr(b, trigger) != message.number
-        ] + [learned]
+        replaced = tuple(b for b in self.bindings if b.role != learned.role and getattr(b, trigger) == message.number)
+        self.bindings = [b for b in self.bindings if b.role != learned.role and b not in replaced] + [learned]
         self._held.clear()
         self.learning = None
-        return learned
+        return Learned(learned, replaced)
 
     def handle(self, message: MidiMessage, controls: Sequence[ModelParameter] = ()) -> list[Action]:
         """The actions `message` triggers (none if it is on another channel or bound to nothing,

@@ -38,6 +38,7 @@ class JackServer:
     name: str
     period: int
     sample_rate: int
+    pid: int
 
 
 def _die_with_parent() -> None:
@@ -51,6 +52,12 @@ def _realtime_allowed() -> bool:
         return subprocess.run(["chrt", "-f", "1", "true"], capture_output=True).returncode == 0
     except OSError:
         return False
+
+
+def kill_server(server: JackServer) -> None:
+    """Kill a server as a crash would (SIGKILL), and reap it: a new one may then take its name."""
+    os.kill(server.pid, signal.SIGKILL)
+    os.waitpid(server.pid, 0)
 
 
 def _free_name() -> str:
@@ -68,10 +75,11 @@ def _free_name() -> str:
 
 
 @contextlib.contextmanager
-def jack_server(period: int = 256, sample_rate: int = 48000) -> Iterator[JackServer]:
+def jack_server(period: int = 256, sample_rate: int = 48000, name: str | None = None) -> Iterator[JackServer]:
+    """A JACK server (dummy backend) named `name` (default: a free one of the fixed names) for the block."""
     if shutil.which("jackd") is None:
         pytest.skip("jackd is not installed (apt install jackd2): the live engine's JACK tests need it")
-    name = _free_name()
+    name = name or _free_name()
     realtime = [] if _realtime_allowed() else ["--no-realtime"]
     command = ["jackd", "-n", name, *realtime, "-d", "dummy", "-r", str(sample_rate), "-p", str(period)]
     saved = {key: os.environ.get(key) for key in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
@@ -90,7 +98,7 @@ def jack_server(period: int = 256, sample_rate: int = 48000) -> Iterator[JackSer
                     "\nJACK's registry is full of servers that were killed: with no jackd running, rm -r /dev/shm/jack*"
                 )
             raise RuntimeError(f"jackd did not start: {' '.join(command)}\n{printed}")
-        yield JackServer(name, period, sample_rate)
+        yield JackServer(name, period, sample_rate, server.pid)
     finally:
         server.terminate()
         try:

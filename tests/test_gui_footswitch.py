@@ -51,7 +51,7 @@ def test_midi_footswitch_updates_the_button(qtbot, tmp_path, monkeypatch, jack):
     play(qtbot, window, TINY)
     start(qtbot, window)
     ports = window.link.engine.state.midi_ports
-    assert ports == (f"neuralfx midi:{MIDI_PORT}",)
+    assert ports == (f"neuralfx:{MIDI_PORT}",)  # a port of the engine's own JACK client
     sender = JackMidiSender(ports[0])
     try:
         sender.send(bytes([0xB0, 102, 127]))  # the default map: CC102 toggles bypass

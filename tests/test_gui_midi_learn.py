@@ -15,7 +15,7 @@ from gui_helpers import (
 )
 from jack_fixtures import jack  # noqa: F401  (a fixture: the test JACK server)
 
-from neuralfx.midi import Binding
+from neuralfx.midi import Binding, MidiMap
 
 NEXT = Binding("next_preset")
 
@@ -70,3 +70,38 @@ def test_clear_and_channel_filter_reach_the_engine_and_settings(qtbot, tmp_path,
     assert panel.trigger_of(Binding("toggle_bypass")) == "—"
     window.save_settings()
     assert json.loads(settings_store(tmp_path).value("engine"))["midi_map"] == engine_map
+
+
+def test_learning_a_taken_cc_says_what_it_replaced_and_can_be_undone(qtbot, tmp_path, monkeypatch, jack):  # noqa: F811
+    window = open_window(qtbot, tmp_path, monkeypatch, midi=True)
+    play(qtbot, window, TINY)
+    start(qtbot, window)
+    panel, previous = window.midi_panel, Binding("previous_preset")
+    window.tabs.setCurrentWidget(panel)
+    default = MidiMap.default().to_dict()
+    assert not panel.notice.isVisible()
+    sender = JackMidiSender(window.link.engine.state.midi_ports[0])
+    try:
+        panel.learn_buttons[previous.role].click()
+        qtbot.waitUntil(lambda: window.link.engine.state.midi_learning is not None, timeout=TIMEOUT_MS)
+        sender.send(bytes([0xB0, 102, 127]))  # the bypass footswitch's CC
+        qtbot.waitUntil(lambda: panel.trigger_of(previous) == "CC 102", timeout=TIMEOUT_MS)
+    finally:
+        sender.close()
+    assert panel.trigger_of(Binding("toggle_bypass")) == "—"
+    assert panel.notice.isVisible() and panel.undo_button.isVisible()
+    assert panel.notice.text() == "CC 102 now sends “Previous preset”: it no longer sends “Bypass: toggle”."
+
+    panel.undo_button.click()
+    qtbot.waitUntil(lambda: window.link.engine.state.midi_map == default, timeout=TIMEOUT_MS)
+    assert panel.trigger_of(Binding("toggle_bypass")) == "CC 102" and panel.trigger_of(previous) == "—"
+    assert not panel.notice.isVisible()
+
+    panel.clear(Binding("toggle_bypass"))
+    panel.channel.setCurrentIndex(panel.channel.findData(3))
+    qtbot.waitUntil(lambda: window.link.engine.state.midi_map.get("channel") == 3, timeout=TIMEOUT_MS)
+    panel.restore_button.click()
+    qtbot.waitUntil(lambda: window.link.engine.state.midi_map == default, timeout=TIMEOUT_MS)
+    assert panel.notice.text().startswith("The default MIDI map is back") and panel.undo_button.isVisible()
+    window.save_settings()
+    assert json.loads(settings_store(tmp_path).value("engine"))["midi_map"] == default

@@ -17,5 +17,9 @@ def test_output_equals_the_chain_after_the_latency(jack):  # noqa: F811
     assert lag % jack.period == 0 and 0 < lag <= 2 * jack.period  # the program adds nothing: whole JACK cycles
     np.testing.assert_allclose(recorded[lag : lag + x.size], expected, atol=1e-4)
     assert np.abs(expected).max() > 0.3  # a real signal went through
-    assert meters.latency_samples == jack.period  # dummy backend: capture 0 + playback one period
+    # The round trip from JACK's port latencies (dummy backend, asynchronous mode): capture one
+    # period, playback two; the program adds nothing.
+    assert (meters.input_latency_samples, meters.engine_latency_samples) == (jack.period, 0)
+    assert meters.output_latency_samples == 2 * jack.period
+    assert meters.latency_samples == 3 * jack.period and meters.latency_ms == 16.0
     assert meters.output_peak_db > -20 and meters.non_finite == 0

@@ -12,7 +12,7 @@ def test_cc102_bypasses_with_a_crossfade(jack):  # noqa: F811
     x = guitar_like(2.0)
     press = rate  # sample index at which the footswitch is pressed
     with running_engine(chain_dict=tiny_chain().to_dict(), midi_virtual_port="midi_in") as engine:
-        assert engine.state.midi_ports == (f"{ENGINE_CLIENT} midi:midi_in",)
+        assert engine.state.midi_ports == (f"{ENGINE_CLIENT}:midi_in",)
         tester = JackTester(
             x, midi_events=[(press, bytes([0xB0, 102, 127]))], midi_destination=engine.state.midi_ports[0]
         )

@@ -80,9 +80,9 @@ def test_a_knob_binding_round_trips_without_a_range_and_version_2_maps_still_rea
 def test_learning_a_knob_keeps_its_role_apart_from_other_knobs():
     mapping = MidiMap([Binding("set_parameter", control=21, parameter="drive")])
     mapping.learn(Binding("set_parameter", parameter="tone"))
-    learned = mapping.learn_from(cc(30, 5))
-    assert learned == Binding("set_parameter", control=30, parameter="tone")
+    learned, replaced = mapping.learn_from(cc(30, 5))
+    assert (learned, replaced) == (Binding("set_parameter", control=30, parameter="tone"), ())
     assert mapping.bindings == [Binding("set_parameter", control=21, parameter="drive"), learned]
     mapping.learn(Binding("set_parameter", parameter="drive"))
-    mapping.learn_from(cc(31, 5))
+    assert mapping.learn_from(cc(31, 5)).replaced == ()  # drive's own old trigger is not another action's
     assert mapping.bindings == [learned, Binding("set_parameter", control=31, parameter="drive")]

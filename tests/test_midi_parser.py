@@ -49,3 +49,21 @@ def test_malformed_bytes_are_ignored():
     assert parser.feed([0xB0, 300, -1, "x", 102, 127]) == []  # not bytes: resynchronise on a status byte
     assert parser.feed([0xB0, 102, 127]) == [cc(0, 102, 127)]
     assert parser.feed(b"") == []
+
+
+def test_no_garbage_can_wedge_the_parser():
+    """Whatever came before (random bytes, a SysEx never ended, half messages, running status, active
+    sensing), a complete Control Change is always read: the footswitch never goes dead."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    pieces = [[0xF0, 1, 2, 3], [0xB0, 102], [0xC0], [5, 6], [0xFE], [0xF8], [0x90, 60], [0xF7], [0xF2, 1]]
+    for _ in range(3000):
+        garbage = list(rng.integers(0, 256, rng.integers(0, 40)))
+        for i in rng.integers(0, len(pieces), rng.integers(0, 6)):
+            garbage += pieces[i]
+        rng.shuffle(garbage)
+        parser = MidiParser()
+        parser.feed(bytes(int(b) for b in garbage))
+        press = [0xB0, 102, 0xFE, 127] if rng.random() < 0.3 else [0xB0, 102, 127]  # active sensing inside
+        assert parser.feed(bytes(press)) == [cc(0, 102, 127)]

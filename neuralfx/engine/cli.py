@@ -9,9 +9,12 @@ from pathlib import Path
 from ..console import add_set_option, print_error, printable
 from ..fileio import read_json
 from ..preset import DEFAULT_PRESET
+from .meters import latency_text
 from .settings import add_flags
 
 MAX_MIDI_MAP_BYTES = 1024 * 1024
+RETRY_S = 1.0
+"""How often --reconnect tries to start again."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -38,6 +41,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--midi-map", help="MIDI map JSON file (default: CC102 toggles bypass, PC n → slot n)")
     parser.add_argument("--midi-channel", type=int, help="only MIDI channel 1–16 (default: all)")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
+    parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="when the audio server (JACK) or device goes away, wait for it and play on (default: say so and exit)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print meters, CPU load and xruns once a second")
     parser.add_argument("--list-devices", action="store_true", help="list host APIs, audio devices and MIDI ports")
     parser.set_defaults(handler=_live)
@@ -84,7 +92,14 @@ def _live(args: argparse.Namespace) -> int:
         _announce(engine, settings.client_name)
         if args.record:
             engine.start_recording(args.record)
-        _play(engine, args.duration, args.verbose)
+        ends = None if args.duration is None else time.monotonic() + args.duration
+        while (lost := _play(engine, ends, args.verbose)) is not None:
+            print(printable(f"the audio stopped: {lost.message}"), flush=True)
+            if not args.reconnect:
+                print("Start it again, then run this command again (or add --reconnect to wait for it and play on).")
+                return 1
+            if not _reconnect(engine, ends):
+                break
     except KeyboardInterrupt:
         pass
     finally:
@@ -92,6 +107,22 @@ def _live(args: argparse.Namespace) -> int:
             _report(event)
         print("stopped")
     return 0
+
+
+def _reconnect(engine, ends: float | None) -> bool:
+    """Start the engine again as soon as its audio is back (until `ends`): whether it plays."""
+    from .events import EngineError
+
+    print("waiting for the audio to come back (Ctrl-C stops)...", flush=True)
+    while ends is None or time.monotonic() < ends:
+        try:
+            engine.restart()
+        except EngineError:
+            time.sleep(RETRY_S)
+            continue
+        print(printable(f"playing again: {engine.state.program_name or 'dry'}"), flush=True)
+        return True
+    return False
 
 
 def _read_json(path: str) -> object:
@@ -114,23 +145,35 @@ def _announce(engine, client_name: str) -> None:
     print("Ctrl-C stops.")
 
 
-def _play(engine, duration: float | None, verbose: bool) -> None:
-    started = time.monotonic()
+def _play(engine, ends: float | None, verbose: bool):
+    """Play until `ends` (None: Ctrl-C) or the engine stops; the "stopped" event when the audio
+    server or device went away, else None."""
+    from .advice import XrunAdvice
+    from .events import AUDIO_LOST
+
     window: list = []
-    next_print = started + 1.0
+    next_print = time.monotonic() + 1.0
     shown = (engine.state.program_name, engine.state.bypassed)
-    while engine.running and (duration is None or time.monotonic() - started < duration):
+    advice = XrunAdvice(jack="jack" in engine.state.host_api.lower())
+    while engine.running and (ends is None or time.monotonic() < ends):
         for event in engine.poll(0.05):
+            if event.kind == "stopped" and event.data == AUDIO_LOST:
+                return event
             _report(event)
             if event.kind == "state" and (event.state.program_name, event.state.bypassed) != shown:
                 shown = (event.state.program_name, event.state.bypassed)
                 print(printable(f"{shown[0]}{' (bypassed)' if shown[1] else ''}"), flush=True)
+        meters = engine.meters()
+        text = advice.check(meters, time.monotonic())
+        if text:
+            print(f"advice: {text}", flush=True)
         if not verbose:
             continue
-        window.append(engine.meters())
+        window.append(meters)
         if time.monotonic() >= next_print:
             print(_meter_line(window), flush=True)
             window, next_print = [], next_print + 1.0
+    return None
 
 
 def _meter_line(window: list) -> str:
@@ -140,7 +183,7 @@ def _meter_line(window: list) -> str:
         f"out {max(m.output_peak_db for m in window):6.1f} dBFS  "
         f"cpu {100 * sum(m.cpu_load for m in window) / len(window):3.0f}% "
         f"(max {100 * max(m.cpu_load_max for m in window):3.0f}%)  xruns {last.xruns}  "
-        f"latency {last.latency_ms:.1f} ms  {'on' if last.engaged else 'bypassed'}"
+        f"{latency_text(last)}  {'on' if last.engaged else 'bypassed'}"
         + (f"  NaN/Inf blocks {last.non_finite}" if last.non_finite else "")
         + (f"  clipped {last.clipped}" if last.clipped else "")
     )
@@ -152,9 +195,21 @@ def _report(event) -> None:
     elif event.kind == "recorded":
         print(f"recorded {event.data}", flush=True)
     elif event.kind == "learned":
-        print(f"MIDI learned: {event.data}", flush=True)
+        print(learned_text(event.data), flush=True)
     elif event.kind == "stopped" and event.message:
         print(printable(f"engine stopped: {event.message}"), flush=True)
+
+
+def learned_text(data: dict) -> str:
+    """A "learned" event's data for people: the trigger, its action, and what it replaced."""
+    from ..midi import Binding, trigger_text
+
+    binding = Binding.from_dict(data["binding"])
+    text = f"MIDI learned: {trigger_text(binding)} now sends {binding.command}"
+    for old in data["replaced"]:
+        replaced = Binding.from_dict(old)
+        text += f"; it no longer sends {replaced.command} (replaced)"
+    return text
 
 
 def _list_devices(host_api: str | None, midi_api: str | None) -> None:

@@ -15,7 +15,7 @@ from ..commands import Command
 from ..midi import Binding, MidiMap
 from ..plugins import AllowPlugins
 from .events import EngineError, EngineEvent, EngineState
-from .meters import Meters, SharedMeters
+from .meters import TIMING_BINS, Meters, SharedMeters
 from .program import ProgramSource
 from .settings import EngineSettings
 
@@ -88,7 +88,10 @@ class LiveEngine:
             name="neuralfx-engine",
             daemon=True,
         )
-        self._process.start()
+        from ..reamp.pool import _single_threaded_blas
+
+        with _single_threaded_blas():  # a BLAS helper thread would be a thread the callback waits for
+            self._process.start()
         child.close()
         if not wait:
             return
@@ -107,6 +110,16 @@ class LiveEngine:
                     raise EngineError("the engine did not start: " + ("; ".join(errors) or "it stopped"))
         self._join()
         raise EngineError(f"the engine did not start within {timeout_s:g} s")
+
+    def restart(self, wait: bool = True, timeout_s: float = 30.0) -> None:
+        """Start again (after the audio server or device went away and came back, say), then
+        select the preset slot that was playing and put the footswitch back where it was."""
+        before = self.state
+        self.start(wait, timeout_s)
+        if before.slot is not None:
+            self.select_preset(before.slot)
+        if before.bypassed:
+            self.set_bypass(True)
 
     def stop(self, timeout_s: float = 5.0) -> list[EngineEvent]:
         """Stop the stream (finishing any recording) and end the engine process. Returns the
@@ -183,6 +196,12 @@ class LiveEngine:
     def meters(self) -> Meters:
         """The latest meters (all zero before the engine first publishes)."""
         return self._meters.read() if self._meters is not None else Meters()
+
+    def timing(self) -> np.ndarray:
+        """Callbacks counted by how long after the start of their audio cycle they finished, in
+        bins of 1 % of the block time (`meters.TIMING_BINS`), since the stream started; see
+        `meters.timing_percentiles` (the difference of two readings covers the time between)."""
+        return self._meters.timing() if self._meters is not None else np.zeros(TIMING_BINS)
 
     def scope(self, samples: int = 2048) -> np.ndarray:
         """The latest `samples` output samples (up to 8192), oldest first."""

@@ -1,8 +1,9 @@
-"""Audio devices and MIDI ports, through PortAudio (sounddevice) and rtmidi (mido).
+"""Audio devices and MIDI ports, through PortAudio (sounddevice) and python-rtmidi.
 
 Both libraries are imported inside the functions, so importing this module costs nothing.
 `host_apis` and `list_devices` ask PortAudio in a short-lived process (about half a second);
-`find_host_api` and `find_device` run in the engine process, which owns PortAudio.
+`find_host_api` and `find_device` run in the engine process, which owns PortAudio (with JACK the
+engine is a JACK client of its own: neuralfx/engine/jack_audio.py).
 """
 
 from __future__ import annotations
@@ -92,15 +93,10 @@ def _scan_here() -> tuple[list[str], list[AudioDevice]]:
 
 
 def find_host_api(name: str) -> int:
-    """The index of the host API whose name contains `name` (case-insensitive)."""
+    """The index of the PortAudio host API whose name contains `name` (case-insensitive); JACK
+    never comes here (the engine is a JACK client of its own)."""
     sd = load_sounddevice()
-
-    try:
-        return match_one(name, [api["name"] for api in sd.query_hostapis()], "audio host API")
-    except ValueError as exc:
-        if "jack" not in name.lower():
-            raise
-        raise ValueError(f"{exc}; PortAudio lists JACK only while a JACK server runs: start jackd first") from None
+    return match_one(name, [api["name"] for api in sd.query_hostapis()], "audio host API")
 
 
 def find_device(device: int | str | None, host_api: int | None, kind: str) -> int:
@@ -118,6 +114,8 @@ def find_device(device: int | str | None, host_api: int | None, kind: str) -> in
         else:
             index = sd.query_hostapis(host_api)[f"default_{kind}_device"]
         if index is None or index < 0:
+            if not any(d[channels_key] > 0 for d in sd.query_devices()):
+                raise ValueError(no_device_message(kind))
             raise ValueError(f"there is no default {kind} device; name one (see `neuralfx live --list-devices`)")
         return int(index)
     candidates = [
@@ -133,6 +131,16 @@ def find_device(device: int | str | None, host_api: int | None, kind: str) -> in
     return candidates[match_one(device, [d["name"] for _, d in candidates], f"{kind} device")][0]
 
 
+def no_device_message(kind: str) -> str:
+    """What to say when there is no sound card at all."""
+    return (
+        f"no audio {kind} device: no sound card was found. Plug in an audio interface, or play through JACK: "
+        "start a JACK server (QjackCtl, or `jackd -d alsa` for a sound card; `jackd -d dummy -r 48000 -p 128` "
+        "runs one with none, to route other programs' audio), then choose JACK (--host-api jack). "
+        "No guitar at hand? Loop a recording as the input (--input-file di.wav)"
+    )
+
+
 def midi_api_for(host_api_name: str | None, midi_api: str | None) -> str | None:
     """The rtmidi API to use: the one asked for, else JACK MIDI beside JACK audio."""
     if midi_api:
@@ -142,11 +150,20 @@ def midi_api_for(host_api_name: str | None, midi_api: str | None) -> str | None:
 
 def list_midi_ports(api: str | None = None) -> list[str]:
     """Names of the MIDI output ports a listener can connect to (rtmidi API, e.g. "UNIX_JACK")."""
-    return midi_backend(api).get_input_names()
+    listener = midi_in(api, "neuralfx list")
+    try:
+        return listener.get_ports()
+    finally:
+        listener.delete()
 
 
-def midi_backend(api: str | None):
-    """mido's rtmidi backend for an rtmidi API name ("UNIX_JACK", "LINUX_ALSA"), None: rtmidi's default."""
-    import mido
-
-    return mido.Backend("mido.backends.rtmidi" + (f"/{api}" if api else ""), load=True)
+def midi_in(api: str | None, client_name: str):
+    """A python-rtmidi MidiIn for an rtmidi API name ("UNIX_JACK", "LINUX_ALSA"); None: rtmidi's default."""
+    try:
+        import rtmidi
+    except ImportError:
+        raise OSError("MIDI needs the python-rtmidi package: pip install 'neuralfx[gui]'") from None
+    number = getattr(rtmidi, f"API_{api.upper()}", None) if api else rtmidi.API_UNSPECIFIED
+    if number is None:
+        raise ValueError(f"unknown MIDI API {api!r} (use UNIX_JACK, LINUX_ALSA, MACOSX_CORE or WINDOWS_MM)")
+    return rtmidi.MidiIn(number, client_name)

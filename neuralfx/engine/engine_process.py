@@ -1,4 +1,5 @@
-"""The engine process: the PortAudio stream and its callback, and a main thread that mostly waits.
+"""The engine process: the audio stream and its callback (a JACK client of its own, or a PortAudio
+stream), and a main thread that mostly waits.
 
 Any Python thread that keeps the CPU busy in this process makes the callback wait for the GIL,
 and the callback then misses its deadline (see docs/live.md). So the main thread waits on the
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 import copy
 import ctypes
-import ctypes.util
 import dataclasses
 import gc
 import signal
 import sys
+import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from ..commands import Command
 from ..midi import Binding, MidiMap, MidiParser
 from .audio_callback import AudioCallback
 from .devices import find_device, find_host_api, load_sounddevice, midi_api_for
-from .events import EngineEvent, EngineState
+from .events import AUDIO_LOST, EngineEvent, EngineState
 from .looped_file import LoopedFile
 from .meters import SharedMeters
 from .program import LiveProgram, ProgramSource
@@ -48,7 +49,12 @@ SWITCH_INTERVAL_S = 0.0005
 
 CAPACITY = 8192
 
-_jack_client_name = None  # PortAudio keeps the pointer: the buffer must outlive every stream
+SILENCE_S = 1.0
+"""A running stream whose callback has not come for this long has lost its device or server."""
+
+IDLE_WAKE_S = 0.25
+"""With nothing to do, the main thread still looks after the stream this often (each time it holds
+the interpreter, which the callback may then wait for: rarely is better)."""
 
 
 def engine_main(
@@ -62,18 +68,38 @@ def engine_main(
     slot 0, else dry), with `slots` for next/previous and Program Change."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the controller, which stops us
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    reason = ""
+    reason, lost = "", False
     engine = None
     try:
         engine = _Engine(settings, conn, meters, slots)
         engine.run(program)
+    except AudioLost as exc:
+        reason, lost = str(exc), True
     except Exception as exc:
         reason = str(exc) if isinstance(exc, ValueError | OSError) else f"{type(exc).__name__}: {exc}"
         _send(conn, EngineEvent("error", reason))
     finally:
         if engine is not None:
             engine.close()
-        _send(conn, EngineEvent("stopped", reason))
+        _send(conn, EngineEvent("stopped", reason, data=AUDIO_LOST if lost else None))
+
+
+def _lock_memory() -> None:
+    """Keep every page the engine touches in RAM (mlockall, locking on first touch), so that the
+    callback never waits for the system to page its memory back in. Only where locked memory is
+    unlimited (root, or the `audio` group of a JACK setup): with a limit, later allocations
+    would fail."""
+    if sys.platform != "linux":
+        return
+    import resource
+
+    if resource.getrlimit(resource.RLIMIT_MEMLOCK)[0] == resource.RLIM_INFINITY:
+        current, future, on_fault = 1, 2, 4  # MCL_* (Linux)
+        ctypes.CDLL(None).mlockall(current | future | on_fault)
+
+
+class AudioLost(RuntimeError):
+    """The audio server or device went away (a restart may work once it is back)."""
 
 
 def _send(conn: Connection, event: EngineEvent) -> None:
@@ -81,17 +107,6 @@ def _send(conn: Connection, event: EngineEvent) -> None:
         conn.send(event)
     except (BrokenPipeError, OSError):
         pass  # the controller is gone
-
-
-def set_jack_client_name(name: str) -> None:
-    """Name PortAudio's JACK client (ports "<name>:in_0", "<name>:out_0"). Must run before
-    sounddevice is imported, which initialises PortAudio."""
-    global _jack_client_name
-    library = ctypes.util.find_library("portaudio")
-    setter = getattr(ctypes.CDLL(library), "PaJack_SetClientName", None) if library else None
-    if setter is not None:
-        _jack_client_name = ctypes.create_string_buffer(name.encode())
-        setter(_jack_client_name)
 
 
 class _Engine:
@@ -102,48 +117,76 @@ class _Engine:
     ) -> None:
         self.conn, self.meters = conn, meters
         self.settings = settings
-        self.stream = self.midi = None
-        set_jack_client_name(settings.client_name)
-        sd = load_sounddevice()
+        self.stream = self.jack = self.midi = None
+        self.channel = settings.input_channel
+        if settings.host_api is not None and "jack" in settings.host_api.lower():
+            host_name, input_name, output_name, block = self._open_jack(settings)
+        else:
+            host_name, input_name, output_name, block = self._open_portaudio(settings)
+        self.midi_map = MidiMap.from_dict(settings.midi_map) if settings.midi_map else MidiMap.default()
+        self.parser = MidiParser()
+        self.slots = self._parse_slots(slots)
+        self._startup_warnings: list[str] = []
+        midi_ports = self._open_midi(settings, host_name)
+        self._stopping = False
+        self._resolved_seen = 0
+        self._heard = (0, time.monotonic())  # (callbacks, when that count was first seen)
+        self._program: LiveProgram | None = None
+        self._midi_problems: list[str] | None = None  # those last reported
+        self.state = EngineState(
+            bypassed=False,
+            presets=tuple(name for name, _, _ in self.slots),
+            midi_map=self.midi_map.to_dict(),
+            midi_ports=tuple(midi_ports),
+            host_api=host_name,
+            input_device=input_name,
+            output_device=output_name,
+            input_file=settings.input_file,
+            sample_rate=self.rate,
+            block_size=block,
+            input_gain_db=settings.input_gain_db,
+            output_gain_db=settings.output_gain_db,
+        )
 
+    def _signal_path(self, settings: EngineSettings) -> None:
+        """The source, signal path, recorder and callback, once the stream's rate is known."""
+        self.source = LoopedFile(settings.input_file, self.rate) if settings.input_file else None
+        self.signal_path = SignalPath(self.rate, settings.crossfade_ms, CAPACITY)
+        self.signal_path.set_levels(settings.input_gain_db, settings.output_gain_db)
+        self.recorder = Recorder(self.rate)
+        self.callback = AudioCallback(
+            self.signal_path, self.meters, self.recorder, self.rate, self.channel, self.source, capacity=CAPACITY
+        )
+
+    def _open_jack(self, settings: EngineSettings) -> tuple[str, str, str, int]:
+        from .jack_audio import JackAudio
+
+        self.jack = JackAudio(
+            settings.client_name,
+            has_input=settings.input_file is None,
+            input_device=settings.input_device,
+            input_channel=self.channel,
+            output_device=settings.output_device,
+            output_channels=settings.output_channels,
+            sample_rate=settings.sample_rate,
+        )
+        self.rate = self.jack.rate
+        self._signal_path(settings)
+        return "JACK Audio Connection Kit", self.jack.input_name, self.jack.output_name, 0
+
+    def _open_portaudio(self, settings: EngineSettings) -> tuple[str, str, str, int]:
+        sd = load_sounddevice()
         host_api = find_host_api(settings.host_api) if settings.host_api else None
         host_name = sd.query_hostapis(host_api if host_api is not None else sd.default.hostapi)["name"]
         output = find_device(settings.output_device, host_api, "output")
         output_info = sd.query_devices(output)
         self.rate = settings.sample_rate or int(output_info["default_samplerate"])
-        self.source = LoopedFile(settings.input_file, self.rate) if settings.input_file else None
-        self.channel = settings.input_channel
-        self._out_channels = out_channels = min(settings.output_channels, output_info["max_output_channels"])
-        block = 0 if "jack" in host_name.lower() else settings.block_size
-        self.signal_path = SignalPath(self.rate, settings.crossfade_ms, CAPACITY)
-        self.signal_path.set_levels(settings.input_gain_db, settings.output_gain_db)
-        self.recorder = Recorder(self.rate)
-        self.callback = AudioCallback(
-            self.signal_path, meters, self.recorder, self.rate, self.channel, self.source, capacity=CAPACITY
-        )
-        if self.source is None:
-            input_ = find_device(settings.input_device, host_api, "input")
-            input_info = sd.query_devices(input_)
-            if self.channel >= input_info["max_input_channels"]:
-                raise ValueError(
-                    f"input_channel {self.channel} does not exist: {input_info['name']!r} has "
-                    f"{input_info['max_input_channels']} input channel(s), numbered from 0"
-                )
-            self.stream = sd.Stream(
-                samplerate=self.rate,
-                blocksize=block,
-                device=(input_, output),
-                channels=(self.channel + 1, out_channels),
-                dtype="float32",
-                latency="low",
-                callback=self.callback,
-            )
-            self.callback.device_latency = round(sum(self.stream.latency) * self.rate)
-            input_name = input_info["name"]
-        else:
+        self._signal_path(settings)
+        out_channels = min(settings.output_channels, output_info["max_output_channels"])
+        if self.source is not None:
             self.stream = sd.OutputStream(
                 samplerate=self.rate,
-                blocksize=block,
+                blocksize=settings.block_size,
                 device=output,
                 channels=out_channels,
                 dtype="float32",
@@ -152,38 +195,45 @@ class _Engine:
                     None, outdata, frames, time_info, status
                 ),
             )
-            self.callback.device_latency = round(self.stream.latency * self.rate)
-            input_name = ""
-        self.midi_map = MidiMap.from_dict(settings.midi_map) if settings.midi_map else MidiMap.default()
-        self.parser = MidiParser()
-        self.slots = self._parse_slots(slots)
-        self._startup_warnings: list[str] = []
-        if settings.midi_port or settings.midi_virtual_port:
+            self.callback.input_latency, self.callback.output_latency = 0, round(self.stream.latency * self.rate)
+            return host_name, "", output_info["name"], settings.block_size
+        input_ = find_device(settings.input_device, host_api, "input")
+        input_info = sd.query_devices(input_)
+        if self.channel >= input_info["max_input_channels"]:
+            raise ValueError(
+                f"input_channel {self.channel} does not exist: {input_info['name']!r} has "
+                f"{input_info['max_input_channels']} input channel(s), numbered from 0"
+            )
+        self.stream = sd.Stream(
+            samplerate=self.rate,
+            blocksize=settings.block_size,
+            device=(input_, output),
+            channels=(self.channel + 1, out_channels),
+            dtype="float32",
+            latency="low",
+            callback=self.callback,
+        )
+        self.callback.input_latency, self.callback.output_latency = (round(t * self.rate) for t in self.stream.latency)
+        return host_name, input_info["name"], output_info["name"], settings.block_size
+
+    def _open_midi(self, settings: EngineSettings, host_name: str) -> list[str]:
+        """Open the MIDI input the settings ask for; the names of the ports listened to. No
+        footswitch is no reason to stay silent: a failure is reported once the audio plays."""
+        if not (settings.midi_port or settings.midi_virtual_port):
+            return []
+        api = midi_api_for(host_name, settings.midi_api)
+        try:
+            if self.jack is not None and api == "UNIX_JACK":  # a port of the engine's own JACK client
+                names = self.jack.add_midi_input(settings.midi_virtual_port or "midi_in", settings.midi_port)
+                self.midi = self.jack.midi
+                return names
             from .midi_input import MidiInput
 
-            api = midi_api_for(host_name, settings.midi_api)
-            try:
-                self.midi = MidiInput(api, settings.midi_port, settings.midi_virtual_port, settings.client_name)
-            except Exception as exc:  # no footswitch is no reason to stay silent: play, and say why
-                self._startup_warnings.append(f"MIDI is off: {exc}")
-        self._stopping = False
-        self._resolved_seen = 0
-        self._program: LiveProgram | None = None
-        self._midi_problems: list[str] | None = None  # those last reported
-        self.state = EngineState(
-            bypassed=False,
-            presets=tuple(name for name, _, _ in self.slots),
-            midi_map=self.midi_map.to_dict(),
-            midi_ports=tuple(self.midi.names) if self.midi else (),
-            host_api=host_name,
-            input_device=input_name,
-            output_device=output_info["name"],
-            input_file=settings.input_file,
-            sample_rate=self.rate,
-            block_size=block,
-            input_gain_db=settings.input_gain_db,
-            output_gain_db=settings.output_gain_db,
-        )
+            self.midi = MidiInput(api, settings.midi_port, settings.midi_virtual_port, settings.client_name)
+            return self.midi.names
+        except Exception as exc:
+            self._startup_warnings.append(f"MIDI is off: {exc}")
+            return []
 
     # --- the main thread ------------------------------------------------------------------------
     def run(self, program: ProgramSource | None) -> None:
@@ -193,10 +243,9 @@ class _Engine:
         import neuralfx.nam.kernels  # noqa: F401
 
         # First calls of the callback's code paths are slow: make them before the stream runs.
-        silence_in = np.zeros((256, self.channel + 1), np.float32)
-        silence_out = np.zeros((256, self._out_channels), np.float32)
+        silence = None if self.source is not None else np.zeros(256, np.float32)
         for _ in range(8):
-            self.callback(silence_in, silence_out, 256, None, None)
+            self.callback.process(silence, 256)
         self.callback.reset_counts()
         if program is not None:
             self.load_chain(program)
@@ -204,15 +253,21 @@ class _Engine:
             self.select_preset(0)
         gc.collect()
         gc.freeze()  # startup objects leave the collector's view: later collections stay short
-        self.stream.start()
+        _lock_memory()
+        if self.jack is not None:
+            self.jack.start(self.callback)
+        else:
+            self.stream.start()
+        self._heard = (0, time.monotonic())
         self._update(running=True, kind="started")
         for warning in self._startup_warnings:
             self._error(warning)
         self._midi_problems = None
         self._check_midi_map()
+        waited_on = [x for x in (self.conn, self.midi, self.jack and self.jack.alarm) if x is not None]
         while not self._stopping:
-            timeout = 0.01 if self.signal_path.loading else 0.1  # report the end of a load promptly
-            ready = wait([self.conn, self.midi] if self.midi else [self.conn], timeout=timeout)
+            timeout = 0.01 if self.signal_path.loading else IDLE_WAKE_S  # report the end of a load promptly
+            ready = wait(waited_on, timeout=timeout)
             if self.conn in ready:
                 self._commands()
             if self.midi is not None and self.midi in ready:
@@ -223,10 +278,12 @@ class _Engine:
     def close(self) -> None:
         if self.stream is not None:
             self.stream.close()
+        if self.jack is not None:
+            self.jack.close()  # closes its MIDI channel too
+        elif self.midi is not None:
+            self.midi.close()
         if self.recorder.recording:
             self._finish_recording()
-        if self.midi is not None:
-            self.midi.close()
 
     def _commands(self) -> None:
         while self.conn.poll():
@@ -246,9 +303,9 @@ class _Engine:
     def _midi(self, data: bytes) -> None:
         for message in self.parser.feed(data):
             learned = self.midi_map.learn_from(message)
-            if learned is not None:
-                self._update(midi_map=self.midi_map.to_dict(), midi_learning=None)
-                _send(self.conn, EngineEvent("learned", data=learned.to_dict(), state=self.state))
+            if learned is not None:  # one event: the map before it is the map to undo to
+                data = {"binding": learned.binding.to_dict(), "replaced": [b.to_dict() for b in learned.replaced]}
+                self._update("learned", data, midi_map=self.midi_map.to_dict(), midi_learning=None)
                 continue  # the message taught the trigger: it does not also fire it
             for action in self.midi_map.handle(message, self._controls()):
                 try:
@@ -281,12 +338,26 @@ class _Engine:
             gc.freeze()  # the new program's objects leave the collector's view
         if self.signal_path.loading != self.state.loading:
             self._update(loading=self.signal_path.loading)
-        if not self.stream.active and not self._stopping:
-            raise RuntimeError("the audio stream stopped (device gone or audio server shut down)")
+        self._check_audio()
 
-    def _update(self, kind: str = "state", **changes) -> None:
+    def _check_audio(self) -> None:
+        """Raise AudioLost when the audio server or device has gone away: JACK says so at once;
+        otherwise the stream ends or its callbacks stop coming."""
+        if self.jack is not None:
+            if self.jack.lost:
+                raise AudioLost(self.jack.lost)
+            self.callback.input_latency, self.callback.output_latency = self.jack.latency  # connections change it
+        elif not self.stream.active and not self._stopping:
+            raise AudioLost("the audio stream stopped (the device is gone, or its audio server stopped)")
+        now, (callbacks, since) = time.monotonic(), self._heard
+        if self.callback.callbacks != callbacks:
+            self._heard = (self.callback.callbacks, now)
+        elif now - since > SILENCE_S:
+            raise AudioLost(f"no audio callback for {now - since:.1f} s: the audio device or server stopped")
+
+    def _update(self, kind: str = "state", data: object = None, **changes) -> None:
         self.state = dataclasses.replace(self.state, **changes)
-        _send(self.conn, EngineEvent(kind, state=self.state))
+        _send(self.conn, EngineEvent(kind, state=self.state, data=data))
 
     def _error(self, message: str) -> None:
         _send(self.conn, EngineEvent("error", message))
@@ -309,8 +380,7 @@ class _Engine:
 
     def _after_a_callback(self) -> None:
         """Return right after the next callback ends: the main thread's longest GIL-free stretch."""
-        if self.stream.active:
-            self.callback.wait_for_one()
+        self.callback.wait_for_one()
 
     def set_presets(self, slots: list[ProgramSource]) -> None:
         self.slots = self._parse_slots(slots)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+AUDIO_LOST = "audio_lost"
+"""A "stopped" event's `data` when the audio server (JACK) or device went away mid-play."""
+
 
 class EngineError(RuntimeError):
     """The engine could not start, or a command cannot be sent (the engine is not running)."""
@@ -61,10 +64,13 @@ class EngineEvent:
     kind:
         "started": the stream runs (`state` set).
         "state": something in the state changed (`state` set).
-        "learned": MIDI learn bound a trigger; `data` is the new `Binding.to_dict()`.
+        "learned": MIDI learn bound a trigger; `data` is {"binding": the new `Binding.to_dict()`,
+            "replaced": the bindings of other actions that used that trigger and are gone}.
         "recorded": a recording was finalised; `data` is its path.
         "error": a command failed or something went wrong; `message` says what. Audio goes on.
-        "stopped": the engine process is ending; `message` says why if it was not asked to.
+        "stopped": the engine process is ending; `message` says why if it was not asked to;
+            `data` is AUDIO_LOST when the audio server or device went away (start again once it
+            is back).
     """
 
     kind: str

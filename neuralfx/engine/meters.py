@@ -1,8 +1,9 @@
 """Meters shared by the engine process (writer: the audio callback) and the controller (reader).
 
-A few float64 values and two scope rings (the output, and the input for a tuner) live in shared
-memory. The callback publishes a whole snapshot under a sequence counter (odd while writing), so a
-reader never sees half an update and never makes the callback wait: there is no lock.
+A few float64 values, two scope rings (the output, and the input for a tuner) and a histogram of
+callback times live in shared memory. The callback publishes a whole snapshot under a sequence
+counter (odd while writing), so a reader never sees half an update and never makes the callback
+wait: there is no lock.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ SILENCE_DB = -120.0
 
 SCOPE_SAMPLES = 8192
 
+TIMING_BINS = 201
+"""Callback times are counted in bins of 1 % of the block time, 0–200 %; the last bin holds the later ones."""
+
 _FIELDS = (
     "sequence",
     "input_peak",
@@ -27,7 +31,10 @@ _FIELDS = (
     "cpu_load_max",
     "xruns",
     "callbacks",
-    "latency_samples",
+    "block_frames",
+    "input_latency_samples",
+    "output_latency_samples",
+    "engine_latency_samples",
     "sample_rate",
     "engaged",
     "non_finite",
@@ -51,9 +58,16 @@ class Meters:
         cpu_load: mean callback time over the window, as a fraction of the block time
             (1.0 means the callback took as long as the audio it produced: an xrun).
         cpu_load_max: the slowest callback in the window, as a fraction of the block time.
-        xruns: callbacks that reported an input overflow or output underflow, since start.
+        xruns: dropouts the audio system reported (JACK: any client's), since start.
         callbacks: callbacks since start.
-        latency_samples, latency_ms: input + output device latency + the program's latency.
+        block_frames: frames per callback (with JACK: the server's period).
+        latency_samples, latency_ms: the round trip, input + engine + output: what a note played
+            into the input takes to come out. With JACK, from the ports' latency ranges (the
+            whole path, through the sound card's buffers); else PortAudio's stream latencies.
+        input_latency_samples, output_latency_samples: its input and output parts (input 0
+            when a file plays).
+        engine_latency_samples, engine_latency_ms: the engine's own part: the program's latency
+            (0 for presets at the stream's rate; resampling adds a few samples).
         engaged: the effect is on (False while bypassed or fading to bypass).
         non_finite: blocks in which NaN or Inf was replaced by silence, since start.
         clipped: output samples the 0 dBFS ceiling clipped, since start.
@@ -68,8 +82,13 @@ class Meters:
     cpu_load_max: float = 0.0
     xruns: int = 0
     callbacks: int = 0
+    block_frames: int = 0
     latency_samples: int = 0
     latency_ms: float = 0.0
+    input_latency_samples: int = 0
+    output_latency_samples: int = 0
+    engine_latency_samples: int = 0
+    engine_latency_ms: float = 0.0
     sample_rate: int = 0
     engaged: bool = True
     non_finite: int = 0
@@ -90,10 +109,11 @@ class SharedMeters:
         self._values_raw = context.RawArray("d", len(_FIELDS))
         self._scope_raw = context.RawArray("f", SCOPE_SAMPLES)
         self._input_scope_raw = context.RawArray("f", SCOPE_SAMPLES)
+        self._timing_raw = context.RawArray("d", TIMING_BINS)
         self._attach()
 
     def __getstate__(self) -> dict:
-        return {key: getattr(self, key) for key in ("_values_raw", "_scope_raw", "_input_scope_raw")}
+        return {key: getattr(self, key) for key in ("_values_raw", "_scope_raw", "_input_scope_raw", "_timing_raw")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -103,6 +123,8 @@ class SharedMeters:
         self._values = np.frombuffer(self._values_raw, np.float64)
         self._scope = np.frombuffer(self._scope_raw, np.float32)
         self._input_scope = np.frombuffer(self._input_scope_raw, np.float32)
+        self.timing_counts = np.frombuffer(self._timing_raw, np.float64)
+        """Callbacks per time bin (see TIMING_BINS), since start: written by the callback only."""
 
     # --- the reader (controller) ------------------------------------------------------------
     def read(self) -> Meters:
@@ -118,7 +140,8 @@ class SharedMeters:
                 break
         v = dict(zip(_FIELDS, snapshot.tolist(), strict=True))
         rate = int(v["sample_rate"])
-        latency = int(v["latency_samples"])
+        parts = [int(v[f"{part}_latency_samples"]) for part in ("input", "engine", "output")]
+        latency = sum(parts)
         return Meters(
             input_peak_db=level_db(v["input_peak"]),
             input_rms_db=level_db(v["input_rms"]),
@@ -128,14 +151,24 @@ class SharedMeters:
             cpu_load_max=v["cpu_load_max"],
             xruns=int(v["xruns"]),
             callbacks=int(v["callbacks"]),
+            block_frames=int(v["block_frames"]),
             latency_samples=latency,
             latency_ms=1000.0 * latency / rate if rate else 0.0,
+            input_latency_samples=parts[0],
+            output_latency_samples=parts[2],
+            engine_latency_samples=parts[1],
+            engine_latency_ms=1000.0 * parts[1] / rate if rate else 0.0,
             sample_rate=rate,
             engaged=bool(v["engaged"]),
             non_finite=int(v["non_finite"]),
             clipped=int(v["clipped"]),
             stream_time_s=v["stream_time_s"],
         )
+
+    def timing(self) -> np.ndarray:
+        """A copy of the callback-time histogram (TIMING_BINS counts); the difference of two
+        copies covers the time between them (see `timing_percentiles`)."""
+        return self.timing_counts.copy()
 
     def scope(self, samples: int = 2048) -> np.ndarray:
         """The latest `samples` output samples (≤ SCOPE_SAMPLES), oldest first, float32."""
@@ -183,3 +216,24 @@ class SharedMeters:
         ring[start : start + first] = block[:first]
         ring[: n - first] = block[first:]
         self._values[end_index] = (start + n) % SCOPE_SAMPLES
+
+
+def latency_text(meters: Meters) -> str:
+    """The round trip and its parts, e.g. "round trip 8.0 ms (in 2.7 + engine 0.0 + out 5.3)"; with
+    a file as the input, the latency to the output."""
+    rate = meters.sample_rate or 1
+    parts = meters.input_latency_samples, meters.engine_latency_samples, meters.output_latency_samples
+    into, engine, out = (1000 * samples / rate for samples in parts)
+    if meters.input_latency_samples == 0:
+        return f"latency {meters.latency_ms:.1f} ms (engine {engine:.1f} + out {out:.1f})"
+    return f"round trip {meters.latency_ms:.1f} ms (in {into:.1f} + engine {engine:.1f} + out {out:.1f})"
+
+
+def timing_percentiles(counts: np.ndarray, quantiles: tuple[float, ...] = (0.5, 0.99, 1.0)) -> tuple[float, ...]:
+    """Callback times at these quantiles (1.0: the slowest), as fractions of the block time (to
+    the 1 % bin's upper edge; 2.0 or more means later than two blocks), from TIMING_BINS counts."""
+    cumulative = np.cumsum(counts)
+    if not cumulative.size or cumulative[-1] == 0:
+        return tuple(0.0 for _ in quantiles)
+    bins = [int(np.searchsorted(cumulative, q * cumulative[-1])) for q in quantiles]
+    return tuple((b + 1) / 100 for b in bins)

@@ -1,15 +1,15 @@
-"""MIDI ports for the engine process (mido's rtmidi backend, JACK MIDI included).
+"""MIDI ports for the engine process through python-rtmidi (when MIDI does not come through JACK).
 
-rtmidi calls back on its own thread. The callback only forwards the message's bytes through a
-socket pair; the engine's main thread waits on the socket together with its command pipe and
-runs the MIDI map there. So MIDI never does Python work on the audio thread.
+rtmidi calls back on its own thread with each message's raw bytes; the callback forwards them
+through a ByteChannel to the engine's main thread, which feeds them to neuralfx.midi.MidiParser.
+SysEx, clock and active sensing are let through (rtmidi would otherwise filter them with
+parser state of its own): our parser skips them, and a broken message cannot wedge it.
 """
 
 from __future__ import annotations
 
-import socket
-
-from .devices import match_one, midi_backend
+from .byte_channel import ByteChannel
+from .devices import match_one, midi_in
 
 
 class MidiInput:
@@ -25,52 +25,45 @@ class MidiInput:
     def __init__(
         self, api: str | None, port: str | None = None, virtual_port: str | None = None, client_name: str = "neuralfx"
     ) -> None:
-        self._reader, self._writer = socket.socketpair()
-        self._reader.setblocking(False)
-        self._writer.setblocking(False)
-        self._ports = []
+        self.channel = ByteChannel()
+        self._inputs = []
         self.names: list[str] = []
+        client = f"{client_name} midi"
         try:
-            backend = midi_backend(api)
             if port is not None:
-                names = backend.get_input_names()
-                name = names[match_one(port, names, "MIDI port")]
-                self._ports.append(backend.open_input(name, callback=self._forward))
-                self.names.append(name)
+                listener = self._input(api, client)
+                names = listener.get_ports()
+                index = match_one(port, names, "MIDI port")
+                listener.open_port(index, "in")
+                self.names.append(names[index])
             if virtual_port is not None:
-                client = f"{client_name} midi"
-                self._ports.append(backend.open_input(virtual_port, client_name=client, callback=self._forward))
+                self._input(api, client).open_virtual_port(virtual_port)
                 self.names.append(f"{client}:{virtual_port}")
         except BaseException:
             self.close()
             raise
 
+    def _input(self, api: str | None, client: str):
+        listener = midi_in(api, client)
+        self._inputs.append(listener)
+        listener.ignore_types(sysex=False, timing=False, active_sense=False)
+        listener.set_callback(self._forward)
+        return listener
+
     def fileno(self) -> int:
         """Readable when MIDI bytes are waiting (for select / multiprocessing.connection.wait)."""
-        return self._reader.fileno()
+        return self.channel.fileno()
 
     def read(self) -> bytes:
-        """Every byte received since the last call (complete messages, in order)."""
-        chunks = []
-        while True:
-            try:
-                chunk = self._reader.recv(4096)
-            except BlockingIOError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
+        """Every byte received since the last call, in order."""
+        return self.channel.read()
 
     def close(self) -> None:
-        for port in self._ports:
-            port.close()
-        self._ports = []
-        self._reader.close()
-        self._writer.close()
+        for listener in self._inputs:
+            listener.close_port()
+            listener.delete()
+        self._inputs = []
+        self.channel.close()
 
-    def _forward(self, message) -> None:
-        try:
-            self._writer.send(bytes(message.bytes()))
-        except (BlockingIOError, OSError):
-            pass  # the main thread is far behind or closing: dropping MIDI beats blocking rtmidi
+    def _forward(self, event, data=None) -> None:
+        self.channel.send(bytes(event[0]))
