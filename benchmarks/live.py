@@ -17,9 +17,11 @@ Prints two tables:
    JACK cycle as a fraction of the period (p50 / p99 / max, 1 % bins: it includes any wait before
    the callback runs), and JACK's DSP load. Medians over the rounds, and each round's xruns.
 
-The model is presets/ts9.nfx when it exists, else the 24×16 PedalNet with random weights.
+The model is --preset (a name or a path), by default presets/ts9.nfx when it exists, else the 24×16
+PedalNet with random weights.
 
-    python benchmarks/live.py [--seconds 60] [--rounds 5] [--block 128] [--preset-changes] [--no-app]
+    python benchmarks/live.py [--seconds 60] [--rounds 5] [--block 128] [--preset NAME] [--preset-changes]
+        [--no-app]
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ CLIENT = "neuralfx-bench"
 SETTLE_S = 1.0  # after a client starts: joining the graph may cost an xrun; count from after that
 
 
-def model_preset(folder: Path) -> tuple[Path, str]:
+def model_preset(folder: Path, chosen: str | None) -> tuple[Path, str]:
+    if chosen is not None:
+        return Path(chosen), chosen
     if TS9.exists():
         return TS9, "presets/ts9.nfx"
     return random_pedalnet_preset(folder / "pedalnet-24x16.nfx"), "24×16 PedalNet, random weights"
@@ -305,14 +309,14 @@ def main() -> None:
     parser.add_argument("--preset-changes", action="store_true", help="also run the engine changing presets")
     parser.add_argument("--no-app", action="store_true", help="leave out the runs with the app")
     parser.add_argument("--child", choices=("passthrough", "app"), help=argparse.SUPPRESS)
-    parser.add_argument("--preset", help=argparse.SUPPRESS)
+    parser.add_argument("--preset", help="the preset to play (name or path; default presets/ts9.nfx)")
     args = parser.parse_args()
     if args.child == "passthrough":
         return passthrough_child(args.seconds)
     if args.child == "app":
         return app_child(args.seconds, args.preset)
     with tempfile.TemporaryDirectory() as folder:
-        preset, model = model_preset(Path(folder))
+        preset, model = model_preset(Path(folder), args.preset)
         tables = [("callback load in this process (fraction of the block time)", [("model", model)])]
         tables[0][1].extend(callback_load(preset, args.block, seconds=10.0))
         realtime = "realtime" if _realtime_allowed() else "no realtime"
