@@ -3,7 +3,7 @@
 Prints two tables:
 1. Callback load in this process: the engine's audio path (SignalPath: program, bypass stage,
    safety) on 128-frame blocks, time per block as a fraction of the block's duration (median,
-   99th percentile, max); the bare PedalNetStream beside it for the ratio.
+   99th percentile, max); the bare model stream beside it for the ratio.
 2. JACK: `jackd -d dummy -p 128` started here; then, in each of --rounds rounds, one run of each
    client below, --seconds long, one after the other (the order rotates from round to round):
    - pass-through: a plain Python JACK client (JACK-Client) copying in_0 to out_0: the floor
@@ -80,7 +80,7 @@ def callback_load(preset: Path, block: int, seconds: float) -> list[tuple[str, s
     rows = []
     for name, run in (
         ("engine audio path", lambda b: signal_path.process(b, out)),
-        ("PedalNetStream alone", lambda b: stream.process(b, out)),
+        ("model stream alone", lambda b: stream.process(b, out)),
     ):
         times = []
         for start in range(0, x.size - block, block):
